@@ -1,0 +1,130 @@
+#include "ingest/metric_batch.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+namespace opsight::ingest {
+
+bool valid_label_name(std::string_view name) {
+  if (name.empty()) return false;
+  for (size_t i = 0; i < name.size(); i++) {
+    char c = name[i];
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+              (i > 0 && c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool valid_metric_name(std::string_view name) {
+  if (name.empty()) return false;
+  for (size_t i = 0; i < name.size(); i++) {
+    char c = name[i];
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
+              (i > 0 && c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+namespace {
+
+// Returns an empty string when the labels are acceptable, else the broken rule.
+std::string check_labels(const Labels& labels, const Limits& limits) {
+  if (labels.size() > limits.max_labels_per_series) {
+    return fmt::format("too many labels: {} > limit {} (limits.max_labels_per_series)",
+                       labels.size(), limits.max_labels_per_series);
+  }
+  std::string_view name = labels.metric_name();
+  if (name.empty()) return "missing metric name (label __name__)";
+  if (!valid_metric_name(name)) {
+    return fmt::format("invalid metric name \"{}\": must match [a-zA-Z_:][a-zA-Z0-9_:]*", name);
+  }
+  for (const auto& l : labels) {
+    if (l.name.size() > limits.max_label_name_length) {
+      return fmt::format("label name \"{}...\" is {} bytes > limit {} (limits.max_label_name_length)",
+                         l.name.substr(0, 32), l.name.size(), limits.max_label_name_length);
+    }
+    if (l.value.size() > limits.max_label_value_length) {
+      return fmt::format(
+          "value of label \"{}\" is {} bytes > limit {} (limits.max_label_value_length)", l.name,
+          l.value.size(), limits.max_label_value_length);
+    }
+    if (l.name.starts_with("__") && l.name != kMetricName) {
+      return fmt::format("label name \"{}\" is reserved (names starting with __)", l.name);
+    }
+    if (!valid_label_name(l.name)) {
+      return fmt::format("invalid label name \"{}\": must match [a-zA-Z_][a-zA-Z0-9_]*", l.name);
+    }
+  }
+  return {};
+}
+
+std::string series_item(const SeriesSamples& s, size_t index) {
+  if (!s.item.empty()) return s.item;
+  return fmt::format("series[{}] {}", index, s.labels.to_string());
+}
+
+}  // namespace
+
+WriteOutcome write_batch(storage::MetricStore& store, const storage::Tenant& tenant,
+                         MetricBatch batch, const Limits& limits) {
+  WriteOutcome out;
+  out.errors = std::move(batch.errors);
+  auto app = store.appender(tenant);
+  size_t samples_seen = 0;
+  std::vector<storage::SampleError> sample_errors;
+  for (size_t i = 0; i < batch.series.size(); i++) {
+    auto& s = batch.series[i];
+    if (i >= limits.max_series_per_request) {
+      out.errors.push_back(
+          {series_item(s, i), fmt::format("too many series in one request: limit {} "
+                                          "(limits.max_series_per_request); split the request",
+                                          limits.max_series_per_request)});
+      out.rejected_samples += s.samples.size();
+      continue;
+    }
+    if (samples_seen + s.samples.size() > limits.max_samples_per_request) {
+      out.errors.push_back(
+          {series_item(s, i), fmt::format("too many samples in one request: limit {} "
+                                          "(limits.max_samples_per_request); split the request",
+                                          limits.max_samples_per_request)});
+      out.rejected_samples += s.samples.size();
+      continue;
+    }
+    samples_seen += s.samples.size();
+    if (std::string rule = check_labels(s.labels, limits); !rule.empty()) {
+      out.errors.push_back({series_item(s, i), std::move(rule)});
+      out.rejected_samples += s.samples.size();
+      continue;
+    }
+    sample_errors.clear();
+    Status st = app->append(s.labels, s.samples, &sample_errors);
+    if (!st.ok()) {
+      out.errors.push_back({series_item(s, i), st.message()});
+      out.rejected_samples += s.samples.size();
+      continue;
+    }
+    for (const auto& e : sample_errors) {
+      out.errors.push_back(
+          {fmt::format("{} sample[{}] (t={})", series_item(s, i), e.index, s.samples[e.index].t),
+           e.status.message()});
+    }
+    out.rejected_samples += sample_errors.size();
+    out.accepted_samples += s.samples.size() - sample_errors.size();
+    if (sample_errors.size() < s.samples.size()) out.accepted_series++;
+  }
+  for (const auto& m : batch.metadata) {
+    (void)app->append_metadata(m.metric, m.meta);
+  }
+  out.status = app->commit();
+  if (!out.status.ok()) {
+    out.rejected_samples += out.accepted_samples;
+    out.accepted_samples = 0;
+    out.accepted_series = 0;
+  }
+  return out;
+}
+
+}  // namespace opsight::ingest

@@ -1,0 +1,78 @@
+#pragma once
+// Sample encodings of the metrics engine.
+//
+// 1. Head chunks (in memory, appendable): Gorilla encoding (Pelkonen et al., "Gorilla: A Fast,
+//    Scalable, In-Memory Time Series Database", VLDB 2015): delta-of-delta timestamps and XOR
+//    values. kXor holds float samples; kStats holds statistic sets (four XOR streams: count,
+//    sum, min, max). A series whose sample kind changes cuts a new chunk.
+// 2. Block series encoding (on disk, immutable): all samples of one series in one block, in the
+//    most compact form found for them (see docs/format/tsdb.md); designed to be compressed
+//    again by zstd in pages of many series.
+//
+// Thread safety: HeadChunk is not synchronised; the owner locks. ChunkIterator reads an
+// immutable byte range that the caller keeps alive.
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "storage/metric_store.h"
+#include "storage/sample.h"
+
+namespace opsight::storage::tsdb {
+
+enum class ChunkEncoding : uint8_t { kXor = 1, kStats = 2 };
+
+class HeadChunk {
+ public:
+  explicit HeadChunk(ChunkEncoding encoding);
+  ChunkEncoding encoding() const { return encoding_; }
+  // Precondition: s.t > max_time() (or the chunk is empty) and s.is_stats matches encoding().
+  void append(const Sample& s);
+  uint32_t num_samples() const { return num_samples_; }
+  int64_t min_time() const { return min_time_; }
+  int64_t max_time() const { return max_time_; }
+  // Encoded bytes (valid until the next append).
+  std::string_view data() const;
+  // Approximate memory held, for accounting.
+  size_t memory_bytes() const;
+
+ private:
+  ChunkEncoding encoding_;
+  uint32_t num_samples_ = 0;
+  int64_t min_time_ = 0;
+  int64_t max_time_ = 0;
+  // Encoder state (bit writer, previous timestamp/delta, previous values and their
+  // leading/trailing zero counts) is private to chunk.cc.
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+// Decodes a head chunk's bytes (as returned by data(), possibly copied) holding num_samples.
+class ChunkIterator final : public SeriesIterator {
+ public:
+  ChunkIterator(ChunkEncoding encoding, std::string_view data, uint32_t num_samples);
+  ~ChunkIterator() override;
+  bool next() override;
+  bool seek(int64_t target) override;
+  const Sample& at() const override { return cur_; }
+  Status err() const override { return err_; }
+
+ private:
+  struct Decoder;
+  std::unique_ptr<Decoder> d_;
+  Sample cur_;
+  Status err_;
+};
+
+// Block series encoding. `samples` ascending by t, unique t. Appends to *out.
+void encode_block_series(std::span<const Sample> samples, std::string* out);
+// Decodes what encode_block_series wrote (the whole string_view), appending to *out.
+// Corruption (never a crash) on malformed input.
+Status decode_block_series(std::string_view data, std::vector<Sample>* out);
+
+}  // namespace opsight::storage::tsdb
