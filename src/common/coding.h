@@ -47,7 +47,9 @@ inline uint64_t zigzag_encode(int64_t v) {
 inline int64_t zigzag_decode(uint64_t v) {
   return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
 }
-inline void put_varsint64(std::string& out, int64_t v) { put_varint64(out, zigzag_encode(v)); }
+inline void put_varsint64(std::string& out, int64_t v) {
+  put_varint64(out, zigzag_encode(v));
+}
 
 // Returns the position after the varint, or nullptr if truncated / longer than 10 bytes.
 inline const char* get_varint64(const char* p, const char* end, uint64_t* v) {

@@ -33,7 +33,9 @@ std::string_view Labels::get(std::string_view name) const {
   return {};
 }
 
-bool Labels::has(std::string_view name) const { return !get(name).empty(); }
+bool Labels::has(std::string_view name) const {
+  return !get(name).empty();
+}
 
 uint64_t Labels::hash() const {
   XxHash64 h(0);
@@ -51,10 +53,17 @@ void append_quoted(std::string& out, std::string_view s) {
   out += '"';
   for (char c : s) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
     }
   }
   out += '"';

@@ -7,8 +7,7 @@
 namespace opsight::metrics {
 
 Histogram::Histogram(std::vector<double> upper_bounds)
-    : bounds_(std::move(upper_bounds)),
-      counts_(new std::atomic<uint64_t>[bounds_.size() + 1]) {
+    : bounds_(std::move(upper_bounds)), counts_(new std::atomic<uint64_t>[bounds_.size() + 1]) {
   for (size_t i = 0; i <= bounds_.size(); i++) counts_[i].store(0);
 }
 
@@ -64,8 +63,7 @@ Registry::Entry* Registry::find_or_add(const std::string& name, const std::strin
   return fam->entries.back().get();
 }
 
-Counter* Registry::counter(const std::string& name, const std::string& help,
-                           const Labels& labels) {
+Counter* Registry::counter(const std::string& name, const std::string& help, const Labels& labels) {
   std::lock_guard lock(mu_);
   bool created;
   Entry* e = find_or_add(name, help, Kind::kCounter, labels, &created);

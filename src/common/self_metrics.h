@@ -63,8 +63,8 @@ class Registry {
   // Returns the same object for the same name and labels.
   Counter* counter(const std::string& name, const std::string& help, const Labels& labels = {});
   Gauge* gauge(const std::string& name, const std::string& help, const Labels& labels = {});
-  Histogram* histogram(const std::string& name, const std::string& help,
-                       std::vector<double> bounds, const Labels& labels = {});
+  Histogram* histogram(const std::string& name, const std::string& help, std::vector<double> bounds,
+                       const Labels& labels = {});
   // A gauge whose value is read by `fn` at exposition time (fn must be thread-safe).
   void gauge_fn(const std::string& name, const std::string& help, const Labels& labels,
                 std::function<double()> fn);

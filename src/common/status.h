@@ -44,9 +44,7 @@ class [[nodiscard]] Status {
     return {Code::kResourceExhausted, std::move(m)};
   }
   static Status unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
-  static Status deadline_exceeded(std::string m) {
-    return {Code::kDeadlineExceeded, std::move(m)};
-  }
+  static Status deadline_exceeded(std::string m) { return {Code::kDeadlineExceeded, std::move(m)}; }
   static Status corruption(std::string m) { return {Code::kCorruption, std::move(m)}; }
   static Status io_error(std::string m) { return {Code::kIOError, std::move(m)}; }
   static Status internal(std::string m) { return {Code::kInternal, std::move(m)}; }
@@ -70,13 +68,15 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-inline Status OkStatus() { return Status(); }
+inline Status OkStatus() {
+  return Status();
+}
 
 // Result<T>: a value or a non-ok Status.
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(v_).ok());
   }
@@ -105,10 +105,10 @@ class [[nodiscard]] Result {
 #define OPSIGHT_CONCAT(a, b) OPSIGHT_CONCAT_INNER(a, b)
 
 // RETURN_IF_ERROR(expr): return the Status of expr when it is not ok.
-#define RETURN_IF_ERROR(expr)                     \
-  do {                                            \
-    ::opsight::Status _st = (expr);               \
-    if (!_st.ok()) return _st;                    \
+#define RETURN_IF_ERROR(expr)       \
+  do {                              \
+    ::opsight::Status _st = (expr); \
+    if (!_st.ok()) return _st;      \
   } while (0)
 
 // ASSIGN_OR_RETURN(lhs, expr): evaluate a Result; return its Status on error, else assign.
