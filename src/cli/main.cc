@@ -1,2 +1,47 @@
+// The `opsight` command: `serve` runs the server; the other commands are clients of a running
+// server's HTTP API (default http://127.0.0.1:4318, or $OPSIGHT_URL / --server).
+
+#include <CLI/CLI.hpp>
+
 #include <cstdio>
-int main() { std::puts("opsight"); return 0; }
+#include <cstdlib>
+
+#include "cli/commands.h"
+#include "common/logging.h"
+#include "server/config.h"
+#include "server/server.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"opsight: self-hosted observability and AIOps server"};
+  app.require_subcommand(1);
+  const char* env_url = std::getenv("OPSIGHT_URL");
+  std::string server_url = env_url ? env_url : "http://127.0.0.1:4318";
+
+  // serve
+  auto* serve = app.add_subcommand("serve", "Run the server");
+  std::string config_path, data_dir, http_listen, log_level;
+  serve->add_option("--config", config_path, "YAML configuration file");
+  serve->add_option("--data-dir", data_dir, "Data directory (default ./data)");
+  serve->add_option("--http-listen", http_listen, "HTTP listen address (default 127.0.0.1:4318)");
+  serve->add_option("--log-level", log_level, "debug, info, warn or error");
+  serve->callback([&] {
+    opsight::server::ServerConfig cfg;
+    if (!config_path.empty()) {
+      auto st = opsight::server::load_config_file(config_path, &cfg);
+      if (!st.ok()) {
+        std::fprintf(stderr, "opsight: %s\n", st.message().c_str());
+        std::exit(2);
+      }
+    }
+    if (!data_dir.empty()) cfg.data_dir = data_dir;
+    if (!http_listen.empty()) cfg.http.listen = http_listen;
+    if (!log_level.empty()) cfg.log_level = log_level;
+    opsight::log::init(cfg.log_level);
+    std::exit(opsight::server::run_serve(cfg));
+  });
+
+  opsight::cli::add_client_commands(app, &server_url);
+
+  CLI11_PARSE(app, argc, argv);
+  return 0;
+}

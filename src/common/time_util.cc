@@ -4,6 +4,8 @@
 #include <cmath>
 #include <ctime>
 
+#include <fmt/format.h>
+
 namespace opsight {
 
 Result<int64_t> parse_duration_ms(std::string_view s) {
@@ -177,11 +179,9 @@ std::string format_rfc3339_ms(int64_t ms) {
   std::time_t t = static_cast<std::time_t>(secs);
   std::tm tm{};
   gmtime_r(&t, &tm);
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(frac));
-  return buf;
+  return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}.{:03d}Z", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     static_cast<int>(frac));
 }
 
 }  // namespace opsight

@@ -30,6 +30,25 @@ bool valid_metric_name(std::string_view name) {
 
 namespace {
 
+// Names from Prometheus are [a-zA-Z_:][a-zA-Z0-9_:]*; CloudWatch metric and dimension names and
+// OpenTelemetry names may hold any printable UTF-8 (Prometheus 3 accepts UTF-8 names too), so
+// storage accepts any non-empty UTF-8 name without control characters.
+bool valid_utf8_name(std::string_view s) {
+  if (s.empty()) return false;
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7f) return false;
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (size_t k = 1; k < n; k++) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
 // Returns an empty string when the labels are acceptable, else the broken rule.
 std::string check_labels(const Labels& labels, const Limits& limits) {
   if (labels.size() > limits.max_labels_per_series) {
@@ -38,13 +57,15 @@ std::string check_labels(const Labels& labels, const Limits& limits) {
   }
   std::string_view name = labels.metric_name();
   if (name.empty()) return "missing metric name (label __name__)";
-  if (!valid_metric_name(name)) {
-    return fmt::format("invalid metric name \"{}\": must match [a-zA-Z_:][a-zA-Z0-9_:]*", name);
+  if (!valid_utf8_name(name)) {
+    return fmt::format("invalid metric name \"{}\": must be valid UTF-8 without control characters",
+                       name);
   }
   for (const auto& l : labels) {
     if (l.name.size() > limits.max_label_name_length) {
-      return fmt::format("label name \"{}...\" is {} bytes > limit {} (limits.max_label_name_length)",
-                         l.name.substr(0, 32), l.name.size(), limits.max_label_name_length);
+      return fmt::format(
+          "label name \"{}...\" is {} bytes > limit {} (limits.max_label_name_length)",
+          l.name.substr(0, 32), l.name.size(), limits.max_label_name_length);
     }
     if (l.value.size() > limits.max_label_value_length) {
       return fmt::format(
@@ -54,8 +75,9 @@ std::string check_labels(const Labels& labels, const Limits& limits) {
     if (l.name.starts_with("__") && l.name != kMetricName) {
       return fmt::format("label name \"{}\" is reserved (names starting with __)", l.name);
     }
-    if (!valid_label_name(l.name)) {
-      return fmt::format("invalid label name \"{}\": must match [a-zA-Z_][a-zA-Z0-9_]*", l.name);
+    if (!valid_utf8_name(l.name)) {
+      return fmt::format(
+          "invalid label name \"{}\": must be valid UTF-8 without control characters", l.name);
     }
   }
   return {};

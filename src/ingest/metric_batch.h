@@ -39,7 +39,7 @@ struct MetricBatch {
 
 // Request limits (config `limits:`). Every violation names the item and the limit.
 struct Limits {
-  uint64_t max_request_bytes = 64ull << 20;  // compressed body
+  uint64_t max_request_bytes = 64ull << 20;   // compressed body
   uint64_t max_decoded_bytes = 256ull << 20;  // after decompression
   size_t max_series_per_request = 100'000;
   size_t max_samples_per_request = 2'000'000;

@@ -66,9 +66,12 @@ Matcher Matcher::equal(std::string name, std::string value) {
 
 bool Matcher::matches(std::string_view v) const {
   switch (type_) {
-    case MatchType::kEqual: return v == value_;
-    case MatchType::kNotEqual: return v != value_;
-    case MatchType::kRegexMatch: return RE2::FullMatch(re2::StringPiece(v.data(), v.size()), *re_->re);
+    case MatchType::kEqual:
+      return v == value_;
+    case MatchType::kNotEqual:
+      return v != value_;
+    case MatchType::kRegexMatch:
+      return RE2::FullMatch(re2::StringPiece(v.data(), v.size()), *re_->re);
     case MatchType::kRegexNoMatch:
       return !RE2::FullMatch(re2::StringPiece(v.data(), v.size()), *re_->re);
   }

@@ -18,10 +18,10 @@ struct StatSet {
 };
 
 struct Sample {
-  int64_t t = 0;   // milliseconds since the Unix epoch
-  double v = 0;    // the value (unused when is_stats)
+  int64_t t = 0;  // milliseconds since the Unix epoch
+  double v = 0;   // the value (unused when is_stats)
   bool is_stats = false;
-  StatSet stats;   // valid when is_stats
+  StatSet stats;  // valid when is_stats
 
   static Sample value(int64_t t, double v) { return Sample{t, v, false, {}}; }
   static Sample stat_set(int64_t t, StatSet s) { return Sample{t, 0, true, s}; }
@@ -42,7 +42,9 @@ inline bool is_stale_nan(double v) {
   return b == kStaleNaNBits;
 }
 
-inline bool bits_equal(double a, double b) { return std::memcmp(&a, &b, 8) == 0; }
+inline bool bits_equal(double a, double b) {
+  return std::memcmp(&a, &b, 8) == 0;
+}
 
 inline bool Sample::same_as(const Sample& o) const {
   if (t != o.t || is_stats != o.is_stats) return false;

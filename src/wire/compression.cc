@@ -14,9 +14,8 @@ Result<std::string> snappy_decompress(std::string_view in, uint64_t max_out) {
     return Status::invalid_argument("invalid snappy block: bad length header");
   }
   if (len > max_out) {
-    return Status::resource_exhausted(
-        fmt::format("decompressed body would be {} bytes > limit {} (limits.max_decoded_bytes)",
-                    len, max_out));
+    return Status::resource_exhausted(fmt::format(
+        "decompressed body would be {} bytes > limit {} (limits.max_decoded_bytes)", len, max_out));
   }
   std::string out;
   if (!snappy::Uncompress(in.data(), in.size(), &out)) {
@@ -96,9 +95,9 @@ Result<std::string> decode_content(std::string_view encoding, std::string_view i
     unsigned long long size = ZSTD_getFrameContentSize(in.data(), in.size());
     if (size == ZSTD_CONTENTSIZE_ERROR) return Status::invalid_argument("invalid zstd body");
     if (size != ZSTD_CONTENTSIZE_UNKNOWN && size > max_out) {
-      return Status::resource_exhausted(fmt::format(
-          "decompressed body would be {} bytes > limit {} (limits.max_decoded_bytes)", size,
-          max_out));
+      return Status::resource_exhausted(
+          fmt::format("decompressed body would be {} bytes > limit {} (limits.max_decoded_bytes)",
+                      size, max_out));
     }
     ZSTD_DStream* ds = ZSTD_createDStream();
     ZSTD_initDStream(ds);
@@ -110,8 +109,7 @@ Result<std::string> decode_content(std::string_view encoding, std::string_view i
       size_t rc = ZSTD_decompressStream(ds, &ob, &ib);
       if (ZSTD_isError(rc)) {
         ZSTD_freeDStream(ds);
-        return Status::invalid_argument(std::string("invalid zstd body: ") +
-                                        ZSTD_getErrorName(rc));
+        return Status::invalid_argument(std::string("invalid zstd body: ") + ZSTD_getErrorName(rc));
       }
       if (out.size() + ob.pos > max_out) {
         ZSTD_freeDStream(ds);
@@ -127,9 +125,8 @@ Result<std::string> decode_content(std::string_view encoding, std::string_view i
     ZSTD_freeDStream(ds);
     return out;
   }
-  return Status::invalid_argument(
-      fmt::format("unsupported Content-Encoding \"{}\" (supported: gzip, deflate, snappy, zstd)",
-                  encoding));
+  return Status::invalid_argument(fmt::format(
+      "unsupported Content-Encoding \"{}\" (supported: gzip, deflate, snappy, zstd)", encoding));
 }
 
 }  // namespace opsight::wire

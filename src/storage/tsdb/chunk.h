@@ -6,7 +6,7 @@
 //    values. kXor holds float samples; kStats holds statistic sets (four XOR streams: count,
 //    sum, min, max). A series whose sample kind changes cuts a new chunk.
 // 2. Block series encoding (on disk, immutable): all samples of one series in one block, in the
-//    most compact form found for them (see docs/format/tsdb.md); designed to be compressed
+//    most compact form found for them (see docs/format/tsdb-chunks.md); designed to be compressed
 //    again by zstd in pages of many series.
 //
 // Thread safety: HeadChunk is not synchronised; the owner locks. ChunkIterator reads an
@@ -30,13 +30,23 @@ enum class ChunkEncoding : uint8_t { kXor = 1, kStats = 2 };
 class HeadChunk {
  public:
   explicit HeadChunk(ChunkEncoding encoding);
+  // Move-only: a copy would share the encoder state.
+  HeadChunk(const HeadChunk&) = delete;
+  HeadChunk& operator=(const HeadChunk&) = delete;
+  HeadChunk(HeadChunk&&) noexcept = default;
+  HeadChunk& operator=(HeadChunk&&) noexcept = default;
+
   ChunkEncoding encoding() const { return encoding_; }
   // Precondition: s.t > max_time() (or the chunk is empty) and s.is_stats matches encoding().
+  // Not checked: the encoding round-trips any int64 timestamp sequence (arithmetic wraps), and
+  // a kXor chunk stores s.v, a kStats chunk s.stats, whatever s.is_stats says. O(1) amortised.
+  // Cost for regular 15 s scrapes: ~1-2 bits per timestamp, 1 bit per repeated value.
   void append(const Sample& s);
   uint32_t num_samples() const { return num_samples_; }
   int64_t min_time() const { return min_time_; }
   int64_t max_time() const { return max_time_; }
-  // Encoded bytes (valid until the next append).
+  // Encoded bytes (valid until the next append). The last byte may be partly filled; a
+  // copy taken now decodes the first num_samples() samples even after later appends.
   std::string_view data() const;
   // Approximate memory held, for accounting.
   size_t memory_bytes() const;
@@ -53,6 +63,8 @@ class HeadChunk {
 };
 
 // Decodes a head chunk's bytes (as returned by data(), possibly copied) holding num_samples.
+// Truncated or malformed bytes end the iteration with err() == Corruption (never a crash).
+// seek() never moves backwards: it returns true at once if the current sample has t >= target.
 class ChunkIterator final : public SeriesIterator {
  public:
   ChunkIterator(ChunkEncoding encoding, std::string_view data, uint32_t num_samples);
@@ -69,10 +81,13 @@ class ChunkIterator final : public SeriesIterator {
   Status err_;
 };
 
-// Block series encoding. `samples` ascending by t, unique t. Appends to *out.
+// Block series encoding (docs/format/tsdb-chunks.md). `samples` ascending by t, unique t, all
+// of one kind (is_stats); any sequence round-trips bit-exactly, order only affects the size.
+// Each column (timestamps; value, or count/sum/min/max) takes the smallest of several codecs,
+// named by a one-byte tag. Appends to *out.
 void encode_block_series(std::span<const Sample> samples, std::string* out);
 // Decodes what encode_block_series wrote (the whole string_view), appending to *out.
-// Corruption (never a crash) on malformed input.
+// Corruption (never a crash) on malformed input or trailing bytes; *out is then unchanged.
 Status decode_block_series(std::string_view data, std::vector<Sample>* out);
 
 }  // namespace opsight::storage::tsdb

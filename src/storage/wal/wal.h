@@ -17,7 +17,14 @@
 //   persisted the data elsewhere (e.g. a metrics block), and rotate() to start a fresh segment
 //   at such a point.
 //
+// - LSNs are assigned by enqueue(), strictly increasing within a process and across restarts
+//   (a reopened WAL continues above every LSN on disk, possibly leaving a gap).
+// - Durability contract: a record whose wait_durable() returned OK is replayed after a crash
+//   or power loss (kFsync). A record whose wait_durable() failed may or may not be replayed.
+//   Every segment except the newest is fully synced before the next one is started.
+//
 // Concurrency: all methods are thread-safe. Records become durable in enqueue order (LSN order).
+// One writer thread per Wal does all writes and syncs (group commit); enqueue() only queues.
 
 #include <cstdint>
 #include <functional>
@@ -39,12 +46,15 @@ struct Options {
   int64_t sync_interval_ms = 1000;           // kInterval only
   uint64_t segment_bytes = 128ull << 20;     // rotate when a segment grows past this
   uint64_t max_record_bytes = 256ull << 20;  // larger payloads are refused (InvalidArgument)
+  // Back-pressure: bytes (framed) enqueued but not yet written. enqueue() blocks while the
+  // queue is over this; a single record larger than the cap is admitted when the queue is empty.
+  uint64_t max_pending_bytes = 64ull << 20;
 };
 
 struct ReplayStats {
   uint64_t segments = 0;
   uint64_t records = 0;
-  uint64_t bytes = 0;
+  uint64_t bytes = 0;              // payload bytes delivered to fn
   bool tail_truncated = false;     // a torn/corrupt tail was cut
   uint64_t truncated_segment = 0;  // which segment
   uint64_t truncated_at = 0;       // file offset of the cut
@@ -66,8 +76,11 @@ class Wal {
   virtual ~Wal() = default;
 
   // Calls fn(segment, payload) for every good record of every segment >= from_segment, in
-  // order. If fn returns an error, replay stops and returns it. Must be called before the first
-  // append, at most once.
+  // order. If fn returns an error, replay stops and returns it. fn may enqueue() but must not
+  // wait for durability (nothing is written until replay returns). Must be called before any
+  // enqueue(), at most once (else FailedPrecondition). Only the segments present at open() are
+  // read; the torn tail of the newest one is truncated (see Design) and appends then go to a
+  // new segment.
   virtual Status replay(uint64_t from_segment,
                         const std::function<Status(uint64_t segment, std::string_view)>& fn,
                         ReplayStats* stats) = 0;
@@ -87,11 +100,13 @@ class Wal {
     return pos;
   }
 
-  // Records enqueued after this call go into a new segment, whose number is returned.
+  // Records enqueued after this call go into a new segment, whose number is returned. If the
+  // current segment holds no record yet it is already "new" and its number is returned.
   virtual Result<uint64_t> rotate() = 0;
   // The segment that enqueue() currently writes to.
   virtual uint64_t current_segment() const = 0;
-  // Deletes every segment with number < segment (never the current one).
+  // Deletes every segment with number < segment (never the current one). First waits until
+  // everything enqueued so far has been written, so no queued record lands in a deleted file.
   virtual Status remove_before(uint64_t segment) = 0;
   // Makes everything enqueued so far durable (also under kInterval).
   virtual Status sync() = 0;

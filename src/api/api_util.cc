@@ -1,0 +1,76 @@
+#include "api/api_util.h"
+
+#include "common/json_writer.h"
+#include "common/time_util.h"
+#include "query/promql/selector.h"
+
+namespace opsight::api {
+
+HttpResponse prom_error(const Status& st) {
+  const char* type = "bad_data";
+  switch (st.code()) {
+    case Code::kInvalidArgument:
+      type = "bad_data";
+      break;
+    case Code::kNotFound:
+      type = "not_found";
+      break;
+    case Code::kDeadlineExceeded:
+      type = "timeout";
+      break;
+    case Code::kCancelled:
+      type = "canceled";
+      break;
+    case Code::kUnavailable:
+      type = "unavailable";
+      break;
+    case Code::kResourceExhausted:
+      type = "execution";
+      break;
+    default:
+      type = "internal";
+  }
+  json::Writer w;
+  w.begin_object()
+      .kv("status", "error")
+      .kv("errorType", type)
+      .kv("error", st.message())
+      .end_object();
+  int code = http_status_for(st.code());
+  if (st.code() == Code::kResourceExhausted) code = 422;  // Prometheus: execution errors
+  return HttpResponse::json(code, w.take());
+}
+
+HttpResponse prom_success(std::string_view data_json) {
+  std::string body;
+  body.reserve(data_json.size() + 32);
+  body += R"({"status":"success","data":)";
+  body += data_json;
+  body += '}';
+  return HttpResponse::json(200, std::move(body));
+}
+
+storage::Tenant request_tenant(const HttpRequest&) {
+  return storage::Tenant{};
+}
+
+Result<int64_t> time_param(const HttpRequest& req, std::string_view name, int64_t def,
+                           int64_t now_ms) {
+  if (!req.has_param(name) || req.param(name).empty()) return def;
+  auto t = parse_time_flexible_ms(req.param(name), now_ms);
+  if (!t.ok()) return t.status().with_prefix("parameter " + std::string(name));
+  return t;
+}
+
+Result<std::vector<std::vector<storage::Matcher>>> match_params(const HttpRequest& req) {
+  std::vector<std::vector<storage::Matcher>> out;
+  auto values = req.params_named("match[]");
+  for (auto v : req.params_named("match")) values.push_back(v);
+  for (auto v : values) {
+    ASSIGN_OR_RETURN(auto m, query::promql::parse_series_selector(v));
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+}  // namespace opsight::api

@@ -1,0 +1,329 @@
+#include "api/http/server.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "common/logging.h"
+#include "common/self_metrics.h"
+#include "common/work_queue.h"
+
+namespace opsight::api {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+struct Probe {
+  metrics::Counter* requests;
+  metrics::Counter* rejected_overload;
+  metrics::Histogram* latency;
+  metrics::Gauge* connections;
+  Probe() {
+    auto& r = metrics::Registry::global();
+    requests = r.counter("opsight_http_requests_total", "HTTP requests received");
+    rejected_overload = r.counter("opsight_http_overload_rejections_total",
+                                  "Requests answered 429/503 because the worker queue was full");
+    latency = r.histogram("opsight_http_request_duration_seconds",
+                          "Time from request read to response written", metrics::latency_buckets());
+    connections = r.gauge("opsight_http_open_connections", "Open HTTP connections");
+  }
+};
+
+Probe& probe() {
+  static Probe p;
+  return p;
+}
+
+class ServerImpl;
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, ServerImpl* server);
+  ~Session();
+  void start() { read(); }
+  void close();
+
+ private:
+  void read();
+  void on_read(beast::error_code ec, size_t);
+  void write(HttpResponse resp, bool keep_alive, bool head);
+  void on_write(bool keep_alive, beast::error_code ec, size_t);
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<http::response<http::string_body>> res_;
+  ServerImpl* server_;
+  int64_t start_ns_ = 0;
+};
+
+class ServerImpl final : public HttpServer {
+ public:
+  ServerImpl(const HttpServerOptions& o, const Router* router)
+      : options_(o),
+        router_(router),
+        acceptor_(ioc_),
+        workers_(static_cast<size_t>(o.workers), o.max_queued_requests) {}
+
+  ~ServerImpl() override { stop(0); }
+
+  Status listen() {
+    auto colon = options_.listen.rfind(':');
+    if (colon == std::string::npos) {
+      return Status::invalid_argument("http listen address \"" + options_.listen +
+                                      "\" must be host:port");
+    }
+    std::string host = options_.listen.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+    std::string port_s = options_.listen.substr(colon + 1);
+    beast::error_code ec;
+    auto addr = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
+    if (ec) {
+      tcp::resolver resolver(ioc_);
+      auto res = resolver.resolve(host, port_s, ec);
+      if (ec || res.empty()) {
+        return Status::invalid_argument("cannot resolve listen host \"" + host + "\"");
+      }
+      addr = res.begin()->endpoint().address();
+    }
+    unsigned long port = 0;
+    try {
+      port = std::stoul(port_s);
+    } catch (...) {
+      return Status::invalid_argument("invalid port in listen address \"" + options_.listen + "\"");
+    }
+    tcp::endpoint ep(addr, static_cast<uint16_t>(port));
+    acceptor_.open(ep.protocol(), ec);
+    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(ep, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return Status::unavailable("cannot listen on " + options_.listen + ": " + ec.message());
+    }
+    port_ = acceptor_.local_endpoint().port();
+    accept();
+    for (int i = 0; i < std::max(1, options_.io_threads); i++) {
+      threads_.emplace_back([this] { ioc_.run(); });
+    }
+    return OkStatus();
+  }
+
+  uint16_t port() const override { return port_; }
+
+  void stop(int64_t drain_ms) override {
+    if (stopped_.exchange(true)) return;
+    asio::post(ioc_, [this] {
+      beast::error_code ec;
+      acceptor_.close(ec);
+    });
+    // Wait for in-flight requests (queued or running) to finish.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(drain_ms);
+    while (inflight_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    workers_.shutdown();
+    ioc_.stop();
+    for (auto& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+    threads_.clear();
+  }
+
+  // Called on an io thread with a complete request.
+  void dispatch(std::shared_ptr<Session> session, HttpRequest req,
+                std::function<void(HttpResponse)> done) {
+    inflight_++;
+    bool ingest = false;
+    for (const auto& p : options_.ingest_prefixes) {
+      if (req.path.starts_with(p)) ingest = true;
+    }
+    auto task = [this, req = std::move(req), done]() mutable {
+      HttpResponse resp;
+      try {
+        resp = router_->dispatch(req);
+      } catch (const std::exception& e) {
+        log::error("handler for {} {} threw: {}", req.method, req.path, e.what());
+        resp = HttpResponse::text(500, std::string("internal error: ") + e.what());
+      }
+      done(std::move(resp));
+      inflight_--;
+    };
+    if (!workers_.try_submit(std::move(task))) {
+      inflight_--;
+      probe().rejected_overload->inc();
+      HttpResponse resp = HttpResponse::text(
+          ingest ? 429 : 503,
+          "server overloaded: the request queue is full; retry after the Retry-After delay");
+      resp.headers.emplace_back("Retry-After", "1");
+      done(std::move(resp));
+    }
+  }
+
+  asio::io_context& ioc() { return ioc_; }
+  const HttpServerOptions& options() const { return options_; }
+  std::atomic<size_t> connections_{0};
+
+ private:
+  void accept() {
+    acceptor_.async_accept(asio::make_strand(ioc_),
+                           [this](beast::error_code ec, tcp::socket socket) {
+                             if (ec) {
+                               if (!stopped_) accept();
+                               return;
+                             }
+                             if (connections_.load() >= options_.max_connections) {
+                               beast::error_code ignore;
+                               socket.close(ignore);
+                             } else {
+                               std::make_shared<Session>(std::move(socket), this)->start();
+                             }
+                             accept();
+                           });
+  }
+
+  HttpServerOptions options_;
+  const Router* router_;
+  asio::io_context ioc_;
+  tcp::acceptor acceptor_;
+  WorkQueue workers_;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> stopped_{false};
+  std::atomic<int64_t> inflight_{0};
+  uint16_t port_ = 0;
+};
+
+Session::Session(tcp::socket socket, ServerImpl* server)
+    : stream_(std::move(socket)), server_(server) {
+  server_->connections_++;
+  probe().connections->add(1);
+}
+
+Session::~Session() {
+  server_->connections_--;
+  probe().connections->add(-1);
+}
+
+void Session::read() {
+  parser_.emplace();
+  parser_->body_limit(server_->options().max_body_bytes);
+  parser_->header_limit(64 * 1024);
+  stream_.expires_after(std::chrono::milliseconds(server_->options().idle_timeout_ms));
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&Session::on_read, shared_from_this()));
+}
+
+void Session::on_read(beast::error_code ec, size_t) {
+  if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+      ec == asio::error::operation_aborted) {
+    close();
+    return;
+  }
+  if (ec == http::error::body_limit) {
+    write(HttpResponse::text(413, "request body exceeds the limit of " +
+                                      std::to_string(server_->options().max_body_bytes) +
+                                      " bytes (http.max_body_bytes)"),
+          false, false);
+    return;
+  }
+  if (ec) {
+    if (ec != asio::error::connection_reset && ec != asio::error::eof) {
+      write(HttpResponse::text(400, "malformed HTTP request: " + ec.message()), false, false);
+    } else {
+      close();
+    }
+    return;
+  }
+  start_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                  std::chrono::steady_clock::now().time_since_epoch())
+                  .count();
+  probe().requests->inc();
+  auto msg = parser_->release();
+  HttpRequest req;
+  req.method = std::string(msg.method_string());
+  req.target = std::string(msg.target());
+  std::string_view target = req.target;
+  auto q = target.find('?');
+  req.path = url_decode(target.substr(0, q), false);
+  if (q != std::string_view::npos) parse_query(target.substr(q + 1), &req.params);
+  for (const auto& f : msg) {
+    std::string name(f.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    req.headers.emplace_back(std::move(name), std::string(f.value()));
+  }
+  req.body = std::move(msg.body());
+  if (req.method == "POST") {
+    auto ct = req.header("content-type");
+    if (ct && ct->starts_with("application/x-www-form-urlencoded")) {
+      parse_query(req.body, &req.params);
+    }
+  }
+  beast::error_code ignore;
+  auto ep = stream_.socket().remote_endpoint(ignore);
+  if (!ignore) req.remote_addr = ep.address().to_string();
+  bool keep_alive = msg.keep_alive();
+  bool head = msg.method() == http::verb::head;
+  auto self = shared_from_this();
+  server_->dispatch(self, std::move(req), [self, keep_alive, head](HttpResponse resp) {
+    // Back to the connection's strand for the write.
+    asio::post(self->stream_.get_executor(),
+               [self, keep_alive, head, resp = std::move(resp)]() mutable {
+                 self->write(std::move(resp), keep_alive, head);
+               });
+  });
+}
+
+void Session::write(HttpResponse resp, bool keep_alive, bool head) {
+  res_ = std::make_shared<http::response<http::string_body>>();
+  res_->result(static_cast<unsigned>(resp.status));
+  res_->version(11);
+  res_->set(http::field::server, "opsight");
+  if (!resp.content_type.empty()) res_->set(http::field::content_type, resp.content_type);
+  for (auto& [k, v] : resp.headers) res_->set(k, v);
+  size_t body_size = resp.body.size();
+  if (!head) res_->body() = std::move(resp.body);
+  res_->keep_alive(keep_alive);
+  res_->prepare_payload();
+  if (head) res_->content_length(body_size);
+  stream_.expires_after(std::chrono::milliseconds(server_->options().idle_timeout_ms));
+  http::async_write(stream_, *res_,
+                    beast::bind_front_handler(&Session::on_write, shared_from_this(), keep_alive));
+}
+
+void Session::on_write(bool keep_alive, beast::error_code ec, size_t) {
+  if (start_ns_ != 0) {
+    int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::steady_clock::now().time_since_epoch())
+                      .count();
+    probe().latency->observe(static_cast<double>(now - start_ns_) / 1e9);
+    start_ns_ = 0;
+  }
+  if (ec || !keep_alive) {
+    close();
+    return;
+  }
+  read();
+}
+
+void Session::close() {
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream_.socket().close(ec);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<HttpServer>> HttpServer::start(const HttpServerOptions& options,
+                                                      const Router* router) {
+  auto s = std::make_unique<ServerImpl>(options, router);
+  RETURN_IF_ERROR(s->listen());
+  return std::unique_ptr<HttpServer>(std::move(s));
+}
+
+}  // namespace opsight::api

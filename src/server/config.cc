@@ -1,0 +1,163 @@
+#include "server/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+#include "common/time_util.h"
+
+namespace opsight::server {
+
+Result<uint64_t> parse_bytes(std::string_view s) {
+  uint64_t n = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (ec != std::errc() || p == s.data()) {
+    return Status::invalid_argument("invalid size \"" + std::string(s) + "\" (e.g. 64MiB)");
+  }
+  std::string_view unit = s.substr(static_cast<size_t>(p - s.data()));
+  while (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
+  static const std::map<std::string_view, uint64_t> kUnits = {{"", 1},
+                                                              {"B", 1},
+                                                              {"KB", 1000},
+                                                              {"MB", 1000'000},
+                                                              {"GB", 1000'000'000},
+                                                              {"KiB", 1ull << 10},
+                                                              {"MiB", 1ull << 20},
+                                                              {"GiB", 1ull << 30},
+                                                              {"K", 1ull << 10},
+                                                              {"M", 1ull << 20},
+                                                              {"G", 1ull << 30}};
+  auto it = kUnits.find(unit);
+  if (it == kUnits.end()) {
+    return Status::invalid_argument("invalid size unit in \"" + std::string(s) +
+                                    "\" (use B, KiB, MiB, GiB, KB, MB, GB)");
+  }
+  return n * it->second;
+}
+
+namespace {
+
+// Walks a YAML mapping: known keys run their setter, unknown keys are errors.
+using Setter = std::function<Status(const YAML::Node&, const std::string& path)>;
+
+Status walk(const YAML::Node& node, const std::string& path,
+            const std::map<std::string, Setter>& setters) {
+  if (!node.IsMap()) return Status::invalid_argument("config: " + path + " must be a mapping");
+  for (const auto& kv : node) {
+    std::string key = kv.first.as<std::string>();
+    std::string full = path.empty() ? key : path + "." + key;
+    auto it = setters.find(key);
+    if (it == setters.end())
+      return Status::invalid_argument("config: unknown key \"" + full + "\"");
+    RETURN_IF_ERROR(it->second(kv.second, full));
+  }
+  return OkStatus();
+}
+
+Setter str(std::string* out) {
+  return [out](const YAML::Node& n, const std::string&) {
+    *out = n.as<std::string>();
+    return OkStatus();
+  };
+}
+Setter duration(int64_t* out) {
+  return [out](const YAML::Node& n, const std::string& path) {
+    auto d = parse_duration_ms(n.as<std::string>());
+    if (!d.ok()) return d.status().with_prefix("config: " + path);
+    *out = *d;
+    return OkStatus();
+  };
+}
+template <typename T>
+Setter size(T* out) {
+  return [out](const YAML::Node& n, const std::string& path) {
+    auto b = parse_bytes(n.as<std::string>());
+    if (!b.ok()) return b.status().with_prefix("config: " + path);
+    *out = static_cast<T>(*b);
+    return OkStatus();
+  };
+}
+template <typename T>
+Setter integer(T* out) {
+  return [out](const YAML::Node& n, const std::string& path) {
+    try {
+      *out = n.as<T>();
+    } catch (const YAML::Exception&) {
+      return Status::invalid_argument("config: " + path + " must be a whole number");
+    }
+    return OkStatus();
+  };
+}
+Setter nested(std::map<std::string, Setter> setters) {
+  return [setters = std::move(setters)](const YAML::Node& n, const std::string& path) {
+    return walk(n, path, setters);
+  };
+}
+
+}  // namespace
+
+Status parse_config_yaml(std::string_view yaml, ServerConfig* cfg) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    return Status::invalid_argument(std::string("config: invalid YAML: ") + e.what());
+  }
+  if (root.IsNull()) return OkStatus();
+  std::map<std::string, Setter> setters = {
+      {"data_dir", str(&cfg->data_dir)},
+      {"log_level", str(&cfg->log_level)},
+      {"shutdown_drain", duration(&cfg->shutdown_drain_ms)},
+      {"http", nested({{"listen", str(&cfg->http.listen)},
+                       {"workers", integer(&cfg->http.workers)},
+                       {"io_threads", integer(&cfg->http.io_threads)},
+                       {"max_queued_requests", integer(&cfg->http.max_queued_requests)},
+                       {"max_connections", integer(&cfg->http.max_connections)},
+                       {"max_body_bytes", size(&cfg->http.max_body_bytes)},
+                       {"idle_timeout", duration(&cfg->http.idle_timeout_ms)}})},
+      {"wal", nested({{"sync",
+                       [cfg](const YAML::Node& n, const std::string& path) {
+                         std::string v = n.as<std::string>();
+                         if (v != "fsync" && v != "interval") {
+                           return Status::invalid_argument("config: " + path +
+                                                           " must be fsync or interval");
+                         }
+                         cfg->wal.fsync = v == "fsync";
+                         return OkStatus();
+                       }},
+                      {"sync_interval", duration(&cfg->wal.sync_interval_ms)}})},
+      {"metrics", nested({{"retention", duration(&cfg->metrics.retention_ms)},
+                          {"block_range", duration(&cfg->metrics.block_range_ms)},
+                          {"out_of_order_window", duration(&cfg->metrics.out_of_order_window_ms)},
+                          {"future_window", duration(&cfg->metrics.future_window_ms)},
+                          {"head_flush_interval", duration(&cfg->metrics.head_flush_interval_ms)},
+                          {"head_max_bytes", size(&cfg->metrics.head_max_bytes)}})},
+      {"limits", nested({{"max_request_bytes", size(&cfg->limits.max_request_bytes)},
+                         {"max_decoded_bytes", size(&cfg->limits.max_decoded_bytes)},
+                         {"max_series_per_request", integer(&cfg->limits.max_series_per_request)},
+                         {"max_samples_per_request", integer(&cfg->limits.max_samples_per_request)},
+                         {"max_labels_per_series", integer(&cfg->limits.max_labels_per_series)},
+                         {"max_label_name_length", integer(&cfg->limits.max_label_name_length)},
+                         {"max_label_value_length", integer(&cfg->limits.max_label_value_length)},
+                         {"max_dimensions", integer(&cfg->limits.max_dimensions)}})},
+  };
+  try {
+    return walk(root, "", setters);
+  } catch (const YAML::Exception& e) {
+    return Status::invalid_argument(std::string("config: ") + e.what());
+  }
+}
+
+Status load_config_file(const std::string& path, ServerConfig* cfg) {
+  std::ifstream f(path);
+  if (!f) return Status::not_found("cannot read config file " + path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return parse_config_yaml(ss.str(), cfg);
+}
+
+}  // namespace opsight::server

@@ -1,0 +1,46 @@
+#pragma once
+// The server configuration: a YAML file (--config) overridden by flags. Every field has a
+// default that suits `make run` on a laptop; docs/configuration.md lists them all.
+
+#include <cstdint>
+#include <string>
+
+#include "api/http/server.h"
+#include "common/status.h"
+#include "ingest/metric_batch.h"
+
+namespace opsight::server {
+
+struct MetricsStorageConfig {
+  int64_t retention_ms = 15LL * 86'400'000;
+  int64_t block_range_ms = 2LL * 3'600'000;
+  int64_t out_of_order_window_ms = 14LL * 86'400'000;
+  int64_t future_window_ms = 2LL * 3'600'000;
+  int64_t head_flush_interval_ms = 2LL * 3'600'000;
+  uint64_t head_max_bytes = 256ull << 20;
+};
+
+struct WalConfig {
+  bool fsync = true;  // sync: fsync (default) | interval
+  int64_t sync_interval_ms = 1000;
+};
+
+struct ServerConfig {
+  std::string data_dir = "./data";
+  std::string log_level = "info";
+  api::HttpServerOptions http;
+  WalConfig wal;
+  MetricsStorageConfig metrics;
+  ingest::Limits limits;
+  int64_t shutdown_drain_ms = 10'000;
+};
+
+// Parses YAML text into *cfg (fields absent from the text keep their current values).
+// Unknown keys are errors naming the key, so a typo never silently does nothing.
+Status parse_config_yaml(std::string_view yaml, ServerConfig* cfg);
+Status load_config_file(const std::string& path, ServerConfig* cfg);
+
+// Byte sizes as users write them: "64MiB", "1GB", "512KiB", "1048576".
+Result<uint64_t> parse_bytes(std::string_view s);
+
+}  // namespace opsight::server

@@ -1,0 +1,161 @@
+#include "server/server.h"
+
+#include <pthread.h>
+#include <csignal>
+
+#include "api/http/server.h"
+#include "api/native/metrics_ingest_api.h"
+#include "api/native/metrics_query_api.h"
+#include "api/prom/series_api.h"
+#include "common/env.h"
+#include "common/json_writer.h"
+#include "common/logging.h"
+#include "common/self_metrics.h"
+#include "server/process_metrics.h"
+#include "storage/tsdb/db.h"
+
+namespace opsight::server {
+namespace {
+
+class ServerImpl final : public Server {
+ public:
+  explicit ServerImpl(ServerConfig cfg) : cfg_(std::move(cfg)) {}
+  ~ServerImpl() override { (void)shutdown(); }
+
+  Status start() {
+    Env* env = Env::posix();
+    RETURN_IF_ERROR(env->create_dirs(cfg_.data_dir));
+    ASSIGN_OR_RETURN(lock_, env->lock_file(join_path(cfg_.data_dir, "LOCK")));
+
+    storage::tsdb::Options o;
+    o.dir = join_path(cfg_.data_dir, "metrics");
+    o.wal_sync =
+        cfg_.wal.fsync ? storage::wal::SyncPolicy::kFsync : storage::wal::SyncPolicy::kInterval;
+    o.wal_sync_interval_ms = cfg_.wal.sync_interval_ms;
+    o.retention_ms = cfg_.metrics.retention_ms;
+    o.block_range_ms = cfg_.metrics.block_range_ms;
+    o.out_of_order_window_ms = cfg_.metrics.out_of_order_window_ms;
+    o.future_window_ms = cfg_.metrics.future_window_ms;
+    o.head_flush_interval_ms = cfg_.metrics.head_flush_interval_ms;
+    o.head_max_bytes = cfg_.metrics.head_max_bytes;
+    auto t0 = Clock::real()->mono_ns();
+    ASSIGN_OR_RETURN(metrics_, storage::tsdb::Db::open(o));
+    log::info("metrics store open in {} ms ({} series)",
+              (Clock::real()->mono_ns() - t0) / 1'000'000, metrics_->stats().num_series);
+
+    register_process_metrics();
+    build_routes();
+    ASSIGN_OR_RETURN(http_, api::HttpServer::start(cfg_.http, &router_));
+    log::info("opsight listening on http://{}:{} (data in {})",
+              cfg_.http.listen.substr(0, cfg_.http.listen.rfind(':')), http_->port(),
+              cfg_.data_dir);
+    ready_ = true;
+    return OkStatus();
+  }
+
+  uint16_t http_port() const override { return http_ ? http_->port() : 0; }
+
+  Status shutdown() override {
+    if (shut_) return OkStatus();
+    shut_ = true;
+    ready_ = false;
+    if (http_) http_->stop(cfg_.shutdown_drain_ms);
+    Status st;
+    if (metrics_) st = metrics_->close();
+    lock_.reset();
+    return st;
+  }
+
+ private:
+  void build_routes() {
+    Clock* clock = Clock::real();
+    router_.add("GET", "/healthz",
+                [](api::HttpRequest&) { return api::HttpResponse::text(200, "ok"); });
+    router_.add("GET", "/readyz", [this](api::HttpRequest&) {
+      return ready_ ? api::HttpResponse::text(200, "ready")
+                    : api::HttpResponse::text(503, "not ready");
+    });
+    router_.add("GET", "/metrics", [this](api::HttpRequest&) {
+      update_store_gauges();
+      return api::HttpResponse{200,
+                               "text/plain; version=0.0.4; charset=utf-8",
+                               {},
+                               metrics::Registry::global().expose()};
+    });
+    api::register_metrics_ingest_api(router_, api::IngestDeps{metrics_.get(), cfg_.limits, clock});
+    api::QueryDeps q{metrics_.get(), clock, [this]() -> Result<std::string> {
+                       RETURN_IF_ERROR(metrics_->flush());
+                       RETURN_IF_ERROR(metrics_->compact());
+                       auto s = metrics_->stats();
+                       json::Writer w;
+                       w.begin_object()
+                           .kv("series", s.num_series)
+                           .kv("blocks", s.num_blocks)
+                           .kv("block_bytes", s.block_bytes)
+                           .kv("block_samples", s.block_samples)
+                           .kv("head_samples", s.head_samples)
+                           .end_object();
+                       return w.take();
+                     }};
+    api::register_metrics_query_api(router_, q);
+    api::register_series_api(router_, metrics_.get(), clock);
+  }
+
+  void update_store_gauges() {
+    auto s = metrics_->stats();
+    auto& r = metrics::Registry::global();
+    r.gauge("opsight_metrics_series", "Series in the metrics store")
+        ->set(static_cast<double>(s.num_series));
+    r.gauge("opsight_metrics_head_samples", "Samples in the in-memory head")
+        ->set(static_cast<double>(s.head_samples));
+    r.gauge("opsight_metrics_blocks", "Persisted metrics blocks")
+        ->set(static_cast<double>(s.num_blocks));
+    r.gauge("opsight_metrics_block_bytes", "Bytes of persisted metrics blocks")
+        ->set(static_cast<double>(s.block_bytes));
+  }
+
+  ServerConfig cfg_;
+  std::unique_ptr<FileLock> lock_;
+  std::unique_ptr<storage::tsdb::Db> metrics_;
+  api::Router router_;
+  std::unique_ptr<api::HttpServer> http_;
+  std::atomic<bool> ready_{false};
+  bool shut_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Server>> Server::start(const ServerConfig& config) {
+  auto s = std::make_unique<ServerImpl>(config);
+  RETURN_IF_ERROR(s->start());
+  return std::unique_ptr<Server>(std::move(s));
+}
+
+int run_serve(const ServerConfig& config) {
+  // Block the shutdown signals in every thread (threads inherit the mask), then wait for them
+  // synchronously here.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto server = Server::start(config);
+  if (!server.ok()) {
+    log::error("cannot start: {}", server.status().to_string());
+    return 1;
+  }
+  int sig = 0;
+  sigwait(&set, &sig);
+  log::info("received {}, draining and flushing", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  Status st = (*server)->shutdown();
+  if (!st.ok()) {
+    log::error("shutdown: {}", st.to_string());
+    return 1;
+  }
+  log::info("shutdown complete");
+  return 0;
+}
+
+}  // namespace opsight::server

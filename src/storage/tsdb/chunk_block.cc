@@ -1,0 +1,261 @@
+// Block series encoding: framing and the timestamp column; value columns are in
+// chunk_values.cc. Byte layout and measurements: docs/format/tsdb-chunks.md.
+//
+//   series := kind:u8  n:uvarint  [ts_column  value_column{1 | 4}]   (columns absent if n == 0)
+//   kind   := 1 (float values) | 2 (stat sets: count, sum, min, max columns)
+//   ts_column := tag:u8 payload
+//     tag 1 (dod):  t0:svarint, then n-1 svarints: delta-of-delta (the delta before t0 is 0)
+//     tag 2 (grid): t0:svarint, step:svarint, then n-1 svarints r_i = t_i - (g_{i-1} + step)
+//                   where g_0 = t0 and g_i = g_{i-1} + step while |r_i| <= step / 2, else t_i
+//                   (a missed scrape or a restart re-anchors the grid).
+// svarint = zigzag LEB128. All timestamp arithmetic wraps modulo 2^64, so any int64 sequence
+// round-trips. Every timestamp costs at least one byte, so n <= remaining bytes.
+//
+// Why a grid: Prometheus scrapes a target on a ticker, so its timestamps sit a few ms after a
+// fixed grid. Delta-of-delta turns jitter j into j_i - 2 j_{i-1} + j_{i-2} (a wider spread);
+// the grid residual is j_i - j_0. The encoder tries both and keeps the cheaper.
+#include <algorithm>
+#include <bit>
+#include <vector>
+
+#include "common/coding.h"
+#include "storage/tsdb/chunk.h"
+#include "storage/tsdb/chunk_block.h"
+#include "storage/tsdb/chunk_values.h"
+
+namespace opsight::storage::tsdb {
+namespace {
+
+// kMixed: a series whose samples change kind (float values and statistic sets); stored as
+// runs of one kind each: varint run count, then per run varint length + a kValues/kStats body.
+enum class SeriesKind : uint8_t { kValues = 1, kStats = 2, kMixed = 3 };
+enum class TsCodec : uint8_t { kDod = 1, kGrid = 2 };
+
+inline int64_t cost_bits(uint64_t zz) {
+  return 1 + std::bit_width(zz);
+}
+
+// Grid state machine shared by encoder (cost and write) and decoder.
+struct Grid {
+  uint64_t g;
+  uint64_t step;
+  uint64_t tolerance_zz;  // re-anchor when zigzag(r) > this (|r| > step / 2)
+  Grid(uint64_t t0, int64_t s) : g(t0), step(static_cast<uint64_t>(s)) {
+    tolerance_zz = s > 0 ? static_cast<uint64_t>(s / 2) * 2 : 0;
+  }
+  uint64_t predict() const { return g + step; }
+  void advance(uint64_t t, uint64_t zz) { g = zz > tolerance_zz ? t : g + step; }
+};
+
+template <typename Fn>
+void for_each_grid_residual(std::span<const Sample> s, int64_t step, Fn&& fn) {
+  Grid grid(static_cast<uint64_t>(s[0].t), step);
+  for (size_t i = 1; i < s.size(); ++i) {
+    auto t = static_cast<uint64_t>(s[i].t);
+    uint64_t zz = zigzag_encode(static_cast<int64_t>(t - grid.predict()));
+    fn(zz);
+    grid.advance(t, zz);
+  }
+}
+
+template <typename Fn>
+void for_each_dod(std::span<const Sample> s, Fn&& fn) {
+  uint64_t prev = static_cast<uint64_t>(s[0].t), delta = 0;
+  for (size_t i = 1; i < s.size(); ++i) {
+    auto t = static_cast<uint64_t>(s[i].t);
+    uint64_t d = t - prev;
+    fn(zigzag_encode(static_cast<int64_t>(d - delta)));
+    delta = d;
+    prev = t;
+  }
+}
+
+void encode_timestamps(std::span<const Sample> s, bool allow_grid, std::string* out) {
+  const size_t n = s.size();
+  int64_t dod_cost = 0;
+  for_each_dod(s, [&](uint64_t zz) { dod_cost += cost_bits(zz); });
+  int64_t best_step = 0, best_cost = dod_cost;
+  if (allow_grid && n >= 3) {
+    std::vector<int64_t> deltas(n - 1);
+    for (size_t i = 1; i < n; ++i) {
+      deltas[i - 1] =
+          static_cast<int64_t>(static_cast<uint64_t>(s[i].t) - static_cast<uint64_t>(s[i - 1].t));
+    }
+    // The span average is exact for gap-free scrapes; the median survives gaps.
+    const int64_t avg =
+        static_cast<int64_t>(static_cast<uint64_t>(s[n - 1].t) - static_cast<uint64_t>(s[0].t)) /
+        static_cast<int64_t>(n - 1);
+    std::nth_element(deltas.begin(), deltas.begin() + (n - 1) / 2, deltas.end());
+    const int64_t median = deltas[(n - 1) / 2];
+    for (int64_t step : {median, avg}) {
+      if (step <= 0) continue;
+      int64_t c = 0;
+      for_each_grid_residual(s, step, [&](uint64_t zz) { c += cost_bits(zz); });
+      if (c < best_cost) {
+        best_cost = c;
+        best_step = step;
+      }
+    }
+  }
+  if (best_step == 0) {
+    out->push_back(static_cast<char>(TsCodec::kDod));
+    put_varsint64(*out, s[0].t);
+    for_each_dod(s, [&](uint64_t zz) { put_varint64(*out, zz); });
+  } else {
+    out->push_back(static_cast<char>(TsCodec::kGrid));
+    put_varsint64(*out, s[0].t);
+    put_varsint64(*out, best_step);
+    for_each_grid_residual(s, best_step, [&](uint64_t zz) { put_varint64(*out, zz); });
+  }
+}
+
+const char* decode_timestamps(const char* p, const char* end, Sample* s, size_t n) {
+  if (p >= end) return nullptr;
+  const auto codec = static_cast<TsCodec>(static_cast<uint8_t>(*p++));
+  uint64_t zz;
+  if ((p = get_varint64(p, end, &zz)) == nullptr) return nullptr;
+  auto t = static_cast<uint64_t>(zigzag_decode(zz));
+  s[0].t = static_cast<int64_t>(t);
+  if (codec == TsCodec::kDod) {
+    uint64_t delta = 0;
+    for (size_t i = 1; i < n; ++i) {
+      if ((p = get_varint64(p, end, &zz)) == nullptr) return nullptr;
+      delta += static_cast<uint64_t>(zigzag_decode(zz));
+      t += delta;
+      s[i].t = static_cast<int64_t>(t);
+    }
+    return p;
+  }
+  if (codec == TsCodec::kGrid) {
+    if ((p = get_varint64(p, end, &zz)) == nullptr) return nullptr;
+    int64_t step = zigzag_decode(zz);
+    if (step <= 0) return nullptr;
+    Grid grid(t, step);
+    for (size_t i = 1; i < n; ++i) {
+      if ((p = get_varint64(p, end, &zz)) == nullptr) return nullptr;
+      t = grid.predict() + static_cast<uint64_t>(zigzag_decode(zz));
+      s[i].t = static_cast<int64_t>(t);
+      grid.advance(t, zz);
+    }
+    return p;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void internal::encode_block_series_with(const internal::BlockEncodeOptions& options,
+                                        std::span<const Sample> samples, std::string* out) {
+  const bool stats = !samples.empty() && samples[0].is_stats;
+  out->push_back(static_cast<char>(stats ? SeriesKind::kStats : SeriesKind::kValues));
+  put_varint64(*out, samples.size());
+  if (samples.empty()) return;
+  encode_timestamps(samples, options.grid_timestamps, out);
+  std::vector<uint64_t> bits(samples.size());
+  auto column = [&](auto get) {
+    for (size_t i = 0; i < samples.size(); ++i) bits[i] = std::bit_cast<uint64_t>(get(samples[i]));
+    internal::encode_value_column(bits, out, options.decimal_values);
+  };
+  if (!stats) {
+    column([](const Sample& s) { return s.v; });
+  } else {
+    column([](const Sample& s) { return s.stats.count; });
+    column([](const Sample& s) { return s.stats.sum; });
+    column([](const Sample& s) { return s.stats.min; });
+    column([](const Sample& s) { return s.stats.max; });
+  }
+}
+
+void encode_block_series(std::span<const Sample> samples, std::string* out) {
+  size_t runs = 1;
+  for (size_t i = 1; i < samples.size(); ++i)
+    runs += samples[i].is_stats != samples[i - 1].is_stats;
+  if (runs == 1) {
+    internal::encode_block_series_with(internal::BlockEncodeOptions{}, samples, out);
+    return;
+  }
+  out->push_back(static_cast<char>(SeriesKind::kMixed));
+  put_varint64(*out, runs);
+  std::string run;
+  size_t begin = 0;
+  for (size_t i = 1; i <= samples.size(); ++i) {
+    if (i < samples.size() && samples[i].is_stats == samples[begin].is_stats) continue;
+    run.clear();
+    internal::encode_block_series_with(internal::BlockEncodeOptions{},
+                                       samples.subspan(begin, i - begin), &run);
+    put_length_prefixed(*out, run);
+    begin = i;
+  }
+}
+
+Status decode_block_series(std::string_view data, std::vector<Sample>* out) {
+  const char* p = data.data();
+  const char* end = p + data.size();
+  auto corrupt = [&](const char* what) {
+    return Status::corruption(std::string("block series: ") + what + " (series of " +
+                              std::to_string(data.size()) + " bytes)");
+  };
+  if (p >= end) return corrupt("empty");
+  if (static_cast<SeriesKind>(static_cast<uint8_t>(*p)) == SeriesKind::kMixed) {
+    p++;
+    uint64_t runs;
+    if ((p = get_varint64(p, end, &runs)) == nullptr) return corrupt("truncated run count");
+    const size_t start = out->size();
+    for (uint64_t i = 0; i < runs; ++i) {
+      std::string_view run;
+      if ((p = get_length_prefixed(p, end, &run)) == nullptr || run.empty() ||
+          static_cast<SeriesKind>(static_cast<uint8_t>(run[0])) == SeriesKind::kMixed) {
+        out->resize(start);
+        return corrupt("bad run of a mixed series");
+      }
+      if (Status st = decode_block_series(run, out); !st.ok()) {
+        out->resize(start);
+        return st;
+      }
+    }
+    if (p != end) {
+      out->resize(start);
+      return corrupt("trailing bytes");
+    }
+    return OkStatus();
+  }
+  const auto kind = static_cast<SeriesKind>(static_cast<uint8_t>(*p++));
+  if (kind != SeriesKind::kValues && kind != SeriesKind::kStats) return corrupt("unknown kind");
+  uint64_t n;
+  if ((p = get_varint64(p, end, &n)) == nullptr) return corrupt("truncated sample count");
+  if (n == 0) {
+    if (p != end) return corrupt("trailing bytes");
+    return OkStatus();
+  }
+  if (n > static_cast<uint64_t>(end - p)) return corrupt("sample count exceeds data");
+  const size_t start = out->size();
+  out->resize(start + n);
+  Sample* s = out->data() + start;
+  auto fail = [&](const char* what) {
+    out->resize(start);
+    return corrupt(what);
+  };
+  if ((p = decode_timestamps(p, end, s, n)) == nullptr) return fail("bad timestamp column");
+  std::vector<uint64_t> bits(n);
+  auto column = [&](auto set) {
+    p = internal::decode_value_column(p, end, bits);
+    if (p == nullptr) return false;
+    for (size_t i = 0; i < n; ++i) set(s[i], std::bit_cast<double>(bits[i]));
+    return true;
+  };
+  bool ok;
+  if (kind == SeriesKind::kValues) {
+    ok = column([](Sample& x, double v) { x.v = v; });
+  } else {
+    for (size_t i = 0; i < n; ++i) s[i].is_stats = true;
+    ok = column([](Sample& x, double v) { x.stats.count = v; }) &&
+         column([](Sample& x, double v) { x.stats.sum = v; }) &&
+         column([](Sample& x, double v) { x.stats.min = v; }) &&
+         column([](Sample& x, double v) { x.stats.max = v; });
+  }
+  if (!ok) return fail("bad value column");
+  if (p != end) return fail("trailing bytes");
+  return OkStatus();
+}
+
+}  // namespace opsight::storage::tsdb
