@@ -60,39 +60,36 @@ HttpResponse string_list(const std::set<std::string>& values) {
   return prom_success(w.str());
 }
 
-HttpResponse labels(const HttpRequest& req, storage::MetricStore* store, Clock* clock) {
+// Union over every match[] (or all series) of what `fetch` returns: label names or values.
+template <typename Fetch>
+HttpResponse string_union(const HttpRequest& req, storage::MetricStore* store, Clock* clock,
+                          Fetch fetch) {
   auto matchers = match_params(req);
   if (!matchers.ok()) return prom_error(matchers.status());
   auto range = range_params(req, clock);
   if (!range.ok()) return prom_error(range.status());
   auto q = store->querier(storage::QueryScope{{request_tenant(req)}}, range->start, range->end);
   if (!q.ok()) return prom_error(q.status());
-  std::set<std::string> names;
+  std::set<std::string> out;
   if (matchers->empty()) matchers->emplace_back();
   for (const auto& ms : *matchers) {
-    auto r = (*q)->label_names(ms);
+    Result<std::vector<std::string>> r = fetch(**q, ms);
     if (!r.ok()) return prom_error(r.status());
-    names.insert(r->begin(), r->end());
+    out.insert(r->begin(), r->end());
   }
-  return string_list(names);
+  return string_list(out);
+}
+
+HttpResponse labels(const HttpRequest& req, storage::MetricStore* store, Clock* clock) {
+  return string_union(req, store, clock,
+                      [](storage::Querier& q, const auto& ms) { return q.label_names(ms); });
 }
 
 HttpResponse label_values(const HttpRequest& req, storage::MetricStore* store, Clock* clock) {
   const std::string& name = req.path_params.at("name");
-  auto matchers = match_params(req);
-  if (!matchers.ok()) return prom_error(matchers.status());
-  auto range = range_params(req, clock);
-  if (!range.ok()) return prom_error(range.status());
-  auto q = store->querier(storage::QueryScope{{request_tenant(req)}}, range->start, range->end);
-  if (!q.ok()) return prom_error(q.status());
-  std::set<std::string> values;
-  if (matchers->empty()) matchers->emplace_back();
-  for (const auto& ms : *matchers) {
-    auto r = (*q)->label_values(name, ms);
-    if (!r.ok()) return prom_error(r.status());
-    values.insert(r->begin(), r->end());
-  }
-  return string_list(values);
+  return string_union(req, store, clock, [&name](storage::Querier& q, const auto& ms) {
+    return q.label_values(name, ms);
+  });
 }
 
 }  // namespace
