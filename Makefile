@@ -13,7 +13,7 @@ build: deps
 	cmake --build build/release --target opsight -j $(JOBS)
 
 run: build
-	./build/release/opsight serve --data-dir $(DATA_DIR) --http-listen $(HTTP_LISTEN)
+	./build/release/src/opsight serve --data-dir $(DATA_DIR) --http-listen $(HTTP_LISTEN)
 
 # One build for all tests: AddressSanitizer + UndefinedBehaviorSanitizer, warnings as errors.
 test:
