@@ -82,7 +82,8 @@ class ChunkIterator final : public SeriesIterator {
 };
 
 // Block series encoding (docs/format/tsdb-chunks.md). `samples` ascending by t, unique t, all
-// of one kind (is_stats); any sequence round-trips bit-exactly, order only affects the size.
+// of one kind (is_stats) — precondition: the block writer splits a series that mixes kinds into
+// runs (docs/format/tsdb.md); any sequence round-trips bit-exactly, order only affects the size.
 // Each column (timestamps; value, or count/sum/min/max) takes the smallest of several codecs,
 // named by a one-byte tag. Appends to *out.
 void encode_block_series(std::span<const Sample> samples, std::string* out);

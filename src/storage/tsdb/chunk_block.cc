@@ -26,9 +26,7 @@
 namespace opsight::storage::tsdb {
 namespace {
 
-// kMixed: a series whose samples change kind (float values and statistic sets); stored as
-// runs of one kind each: varint run count, then per run varint length + a kValues/kStats body.
-enum class SeriesKind : uint8_t { kValues = 1, kStats = 2, kMixed = 3 };
+enum class SeriesKind : uint8_t { kValues = 1, kStats = 2 };
 enum class TsCodec : uint8_t { kDod = 1, kGrid = 2 };
 
 inline int64_t cost_bits(uint64_t zz) {
@@ -167,25 +165,7 @@ void internal::encode_block_series_with(const internal::BlockEncodeOptions& opti
 }
 
 void encode_block_series(std::span<const Sample> samples, std::string* out) {
-  size_t runs = 1;
-  for (size_t i = 1; i < samples.size(); ++i)
-    runs += samples[i].is_stats != samples[i - 1].is_stats;
-  if (runs == 1) {
-    internal::encode_block_series_with(internal::BlockEncodeOptions{}, samples, out);
-    return;
-  }
-  out->push_back(static_cast<char>(SeriesKind::kMixed));
-  put_varint64(*out, runs);
-  std::string run;
-  size_t begin = 0;
-  for (size_t i = 1; i <= samples.size(); ++i) {
-    if (i < samples.size() && samples[i].is_stats == samples[begin].is_stats) continue;
-    run.clear();
-    internal::encode_block_series_with(internal::BlockEncodeOptions{},
-                                       samples.subspan(begin, i - begin), &run);
-    put_length_prefixed(*out, run);
-    begin = i;
-  }
+  internal::encode_block_series_with(internal::BlockEncodeOptions{}, samples, out);
 }
 
 Status decode_block_series(std::string_view data, std::vector<Sample>* out) {
@@ -196,29 +176,6 @@ Status decode_block_series(std::string_view data, std::vector<Sample>* out) {
                               std::to_string(data.size()) + " bytes)");
   };
   if (p >= end) return corrupt("empty");
-  if (static_cast<SeriesKind>(static_cast<uint8_t>(*p)) == SeriesKind::kMixed) {
-    p++;
-    uint64_t runs;
-    if ((p = get_varint64(p, end, &runs)) == nullptr) return corrupt("truncated run count");
-    const size_t start = out->size();
-    for (uint64_t i = 0; i < runs; ++i) {
-      std::string_view run;
-      if ((p = get_length_prefixed(p, end, &run)) == nullptr || run.empty() ||
-          static_cast<SeriesKind>(static_cast<uint8_t>(run[0])) == SeriesKind::kMixed) {
-        out->resize(start);
-        return corrupt("bad run of a mixed series");
-      }
-      if (Status st = decode_block_series(run, out); !st.ok()) {
-        out->resize(start);
-        return st;
-      }
-    }
-    if (p != end) {
-      out->resize(start);
-      return corrupt("trailing bytes");
-    }
-    return OkStatus();
-  }
   const auto kind = static_cast<SeriesKind>(static_cast<uint8_t>(*p++));
   if (kind != SeriesKind::kValues && kind != SeriesKind::kStats) return corrupt("unknown kind");
   uint64_t n;
