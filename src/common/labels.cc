@@ -69,11 +69,14 @@ void append_quoted(std::string& out, std::string_view s) {
   out += '"';
 }
 
-std::string Labels::to_string() const {
-  std::string out(metric_name());
+std::string labels_to_string(std::span<const LabelView> labels) {
+  std::string out;
+  for (const auto& l : labels) {
+    if (l.name == kMetricName) out = l.value;
+  }
   out += '{';
   bool first = true;
-  for (const auto& l : labels_) {
+  for (const auto& l : labels) {
     if (l.name == kMetricName) continue;
     if (!first) out += ", ";
     first = false;
@@ -83,6 +86,17 @@ std::string Labels::to_string() const {
   }
   out += '}';
   return out;
+}
+
+void Labels::append_views(std::vector<LabelView>* out) const {
+  for (const auto& l : labels_) out->push_back({l.name, l.value});
+}
+
+std::string Labels::to_string() const {
+  std::vector<LabelView> views;
+  views.reserve(labels_.size());
+  append_views(&views);
+  return labels_to_string(views);
 }
 
 Labels Labels::without_reserved() const {

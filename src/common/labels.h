@@ -3,6 +3,7 @@
 // pairs), as in the Prometheus data model. Immutable once built; cheap to compare and hash.
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,17 @@ struct Label {
   bool operator==(const Label&) const = default;
   auto operator<=>(const Label&) const = default;
 };
+
+// A label borrowed from memory someone else owns (a request body, a Labels object). Used on the
+// ingest hot path so that a series the store already knows costs no allocation.
+struct LabelView {
+  std::string_view name;
+  std::string_view value;
+  bool operator==(const LabelView&) const = default;
+};
+
+// Prometheus notation of a sorted label set: name{a="b", c="d"} (as Labels::to_string()).
+std::string labels_to_string(std::span<const LabelView> labels);
 
 class Labels {
  public:
@@ -42,6 +54,8 @@ class Labels {
   auto begin() const { return labels_.begin(); }
   auto end() const { return labels_.end(); }
   const std::vector<Label>& vec() const { return labels_; }
+  // Appends views of these labels to *out (valid while this Labels lives).
+  void append_views(std::vector<LabelView>* out) const;
 
   // Stable 64-bit hash of the label set (xxHash64 of name\xff value\xff ...).
   uint64_t hash() const;

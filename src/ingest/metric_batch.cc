@@ -35,6 +35,13 @@ namespace {
 // storage accepts any non-empty UTF-8 name without control characters.
 bool valid_utf8_name(std::string_view s) {
   if (s.empty()) return false;
+  // Fast path: printable ASCII, which nearly every name is.
+  unsigned char bad = 0;
+  for (char ch : s) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    bad |= static_cast<unsigned char>((c < 0x20) | (c >= 0x7f));
+  }
+  if (bad == 0) return true;
   size_t i = 0;
   while (i < s.size()) {
     unsigned char c = static_cast<unsigned char>(s[i]);
@@ -50,12 +57,15 @@ bool valid_utf8_name(std::string_view s) {
 }
 
 // Returns an empty string when the labels are acceptable, else the broken rule.
-std::string check_labels(const Labels& labels, const Limits& limits) {
+std::string check_labels(std::span<const LabelView> labels, const Limits& limits) {
   if (labels.size() > limits.max_labels_per_series) {
     return fmt::format("too many labels: {} > limit {} (limits.max_labels_per_series)",
                        labels.size(), limits.max_labels_per_series);
   }
-  std::string_view name = labels.metric_name();
+  std::string_view name;
+  for (const auto& l : labels) {
+    if (l.name == kMetricName) name = l.value;
+  }
   if (name.empty()) return "missing metric name (label __name__)";
   if (!valid_utf8_name(name)) {
     return fmt::format("invalid metric name \"{}\": must be valid UTF-8 without control characters",
@@ -83,59 +93,57 @@ std::string check_labels(const Labels& labels, const Limits& limits) {
   return {};
 }
 
-std::string series_item(const SeriesSamples& s, size_t index) {
-  if (!s.item.empty()) return s.item;
-  return fmt::format("series[{}] {}", index, s.labels.to_string());
-}
-
-}  // namespace
-
-WriteOutcome write_batch(storage::MetricStore& store, const storage::Tenant& tenant,
-                         MetricBatch batch, const Limits& limits) {
+// The one write path of both batch forms; item(i) names series i for errors.
+template <typename ItemFn>
+WriteOutcome write_views(storage::MetricStore& store, const storage::Tenant& tenant,
+                         const MetricViewBatch& batch, std::vector<ItemError> errors,
+                         const Limits& limits, ItemFn&& item) {
   WriteOutcome out;
-  out.errors = std::move(batch.errors);
+  out.errors = std::move(errors);
   auto app = store.appender(tenant);
   size_t samples_seen = 0;
   std::vector<storage::SampleError> sample_errors;
   for (size_t i = 0; i < batch.series.size(); i++) {
-    auto& s = batch.series[i];
+    const SeriesView& s = batch.series[i];
     if (i >= limits.max_series_per_request) {
       out.errors.push_back(
-          {series_item(s, i), fmt::format("too many series in one request: limit {} "
-                                          "(limits.max_series_per_request); split the request",
-                                          limits.max_series_per_request)});
-      out.rejected_samples += s.samples.size();
+          {item(i), fmt::format("too many series in one request: limit {} "
+                                "(limits.max_series_per_request); split the request",
+                                limits.max_series_per_request)});
+      out.rejected_samples += s.sample_n;
       continue;
     }
-    if (samples_seen + s.samples.size() > limits.max_samples_per_request) {
+    if (samples_seen + s.sample_n > limits.max_samples_per_request) {
       out.errors.push_back(
-          {series_item(s, i), fmt::format("too many samples in one request: limit {} "
-                                          "(limits.max_samples_per_request); split the request",
-                                          limits.max_samples_per_request)});
-      out.rejected_samples += s.samples.size();
+          {item(i), fmt::format("too many samples in one request: limit {} "
+                                "(limits.max_samples_per_request); split the request",
+                                limits.max_samples_per_request)});
+      out.rejected_samples += s.sample_n;
       continue;
     }
-    samples_seen += s.samples.size();
-    if (std::string rule = check_labels(s.labels, limits); !rule.empty()) {
-      out.errors.push_back({series_item(s, i), std::move(rule)});
-      out.rejected_samples += s.samples.size();
+    samples_seen += s.sample_n;
+    auto labels = batch.labels_of(s);
+    if (std::string rule = check_labels(labels, limits); !rule.empty()) {
+      out.errors.push_back({item(i), std::move(rule)});
+      out.rejected_samples += s.sample_n;
       continue;
     }
     sample_errors.clear();
-    Status st = app->append(s.labels, s.samples, &sample_errors);
+    auto samples = batch.samples_of(s);
+    Status st = app->append_views(labels, samples, &sample_errors);
     if (!st.ok()) {
-      out.errors.push_back({series_item(s, i), st.message()});
-      out.rejected_samples += s.samples.size();
+      out.errors.push_back({item(i), st.message()});
+      out.rejected_samples += s.sample_n;
       continue;
     }
     for (const auto& e : sample_errors) {
       out.errors.push_back(
-          {fmt::format("{} sample[{}] (t={})", series_item(s, i), e.index, s.samples[e.index].t),
+          {fmt::format("{} sample[{}] (t={})", item(i), e.index, samples[e.index].t),
            e.status.message()});
     }
     out.rejected_samples += sample_errors.size();
-    out.accepted_samples += s.samples.size() - sample_errors.size();
-    if (sample_errors.size() < s.samples.size()) out.accepted_series++;
+    out.accepted_samples += s.sample_n - sample_errors.size();
+    if (sample_errors.size() < s.sample_n) out.accepted_series++;
   }
   for (const auto& m : batch.metadata) {
     (void)app->append_metadata(m.metric, m.meta);
@@ -147,6 +155,43 @@ WriteOutcome write_batch(storage::MetricStore& store, const storage::Tenant& ten
     out.accepted_series = 0;
   }
   return out;
+}
+
+}  // namespace
+
+std::string MetricViewBatch::item(const SeriesView& s) const {
+  return fmt::format("{}[{}] {}", item_prefix, s.index, labels_to_string(labels_of(s)));
+}
+
+WriteOutcome write_batch(storage::MetricStore& store, const storage::Tenant& tenant,
+                         const MetricViewBatch& batch, const Limits& limits) {
+  return write_views(store, tenant, batch, batch.errors, limits,
+                     [&](size_t i) { return batch.item(batch.series[i]); });
+}
+
+WriteOutcome write_batch(storage::MetricStore& store, const storage::Tenant& tenant,
+                         MetricBatch batch, const Limits& limits) {
+  // Views of the owned labels and samples; `batch` outlives the write.
+  MetricViewBatch views;
+  views.series.reserve(batch.series.size());
+  for (size_t i = 0; i < batch.series.size(); i++) {
+    const SeriesSamples& s = batch.series[i];
+    SeriesView v;
+    v.label_off = static_cast<uint32_t>(views.labels.size());
+    s.labels.append_views(&views.labels);
+    v.label_n = static_cast<uint32_t>(s.labels.size());
+    v.sample_off = static_cast<uint32_t>(views.samples.size());
+    views.samples.insert(views.samples.end(), s.samples.begin(), s.samples.end());
+    v.sample_n = static_cast<uint32_t>(s.samples.size());
+    v.index = static_cast<uint32_t>(i);
+    views.series.push_back(v);
+  }
+  views.metadata = std::move(batch.metadata);
+  return write_views(store, tenant, views, std::move(batch.errors), limits, [&](size_t i) {
+    const SeriesSamples& s = batch.series[i];
+    if (!s.item.empty()) return s.item;
+    return fmt::format("series[{}] {}", i, s.labels.to_string());
+  });
 }
 
 }  // namespace opsight::ingest

@@ -4,6 +4,7 @@
 // Decoders only turn bytes into a MetricBatch; they never touch storage.
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -57,11 +58,41 @@ struct WriteOutcome {
   Status status;  // non-ok only when the whole request failed (e.g. WAL I/O error, shutdown)
 };
 
+// The allocation-free form of a MetricBatch for the hot path (remote write): series whose
+// labels are borrowed from the request body, kept in flat arrays. Labels of a series are sorted
+// by name, unique, without empty values.
+struct SeriesView {
+  uint32_t label_off = 0, label_n = 0;    // slice of MetricViewBatch::labels
+  uint32_t sample_off = 0, sample_n = 0;  // slice of MetricViewBatch::samples
+  uint32_t index = 0;                     // position in the request, for error items
+};
+
+struct MetricViewBatch {
+  std::vector<LabelView> labels;
+  std::vector<storage::Sample> samples;
+  std::vector<SeriesView> series;
+  std::vector<MetadataEntry> metadata;
+  std::vector<ItemError> errors;
+  // Error items read "<item_prefix>[<index>] <labels>", e.g. "timeseries[3] up{job=\"x\"}".
+  std::string item_prefix = "timeseries";
+
+  std::span<const LabelView> labels_of(const SeriesView& s) const {
+    return std::span<const LabelView>(labels).subspan(s.label_off, s.label_n);
+  }
+  std::span<const storage::Sample> samples_of(const SeriesView& s) const {
+    return std::span<const storage::Sample>(samples).subspan(s.sample_off, s.sample_n);
+  }
+  std::string item(const SeriesView& s) const;
+};
+
 // Validates each series against `limits` (label count, name syntax, lengths, series and sample
 // counts), writes the valid ones through one Appender of `tenant` and commits (durable on
 // return). Errors of the batch are carried into the outcome.
 WriteOutcome write_batch(storage::MetricStore& store, const storage::Tenant& tenant,
                          MetricBatch batch, const Limits& limits);
+// The same for borrowed labels: the strings viewed must stay valid until it returns.
+WriteOutcome write_batch(storage::MetricStore& store, const storage::Tenant& tenant,
+                         const MetricViewBatch& batch, const Limits& limits);
 
 // Prometheus label-name syntax: [a-zA-Z_][a-zA-Z0-9_]*
 bool valid_label_name(std::string_view name);

@@ -57,6 +57,12 @@ class Appender {
   // refused (e.g. invalid labels).
   virtual Status append(const Labels& labels, std::span<const Sample> samples,
                         std::vector<SampleError>* errors) = 0;
+  // The same for a borrowed label set (the ingest hot path: no allocation for a series the
+  // store already holds). `labels` must be sorted by name with unique names and no empty
+  // values; the strings they view must stay valid until commit() or rollback() returns (the
+  // span itself and `samples` are copied).
+  virtual Status append_views(std::span<const LabelView> labels, std::span<const Sample> samples,
+                              std::vector<SampleError>* errors) = 0;
   virtual Status append_metadata(std::string_view metric_name, const MetricMetadata& meta) = 0;
   // Makes everything staged durable (per the WAL policy) and visible to queries. Returns only
   // once durable: an HTTP 2xx may be sent after an ok commit().

@@ -100,10 +100,12 @@ HttpResponse json_outcome(const ingest::WriteOutcome& out) {
 HttpResponse remote_write(const IngestDeps& d, HttpRequest& req) {
   auto body = body_of(req, d.limits, "snappy");
   if (!body.ok()) return status_response(body.status(), "remote_write");
-  ingest::MetricBatch batch;
+  ingest::MetricViewBatch batch;  // views into *body
   Status st = ingest::prometheus::decode_remote_write(*body, &batch);
   if (!st.ok()) return status_response(st, "remote_write");
-  auto out = write(d, req, std::move(batch), "remote_write");
+  auto out = ingest::write_batch(*d.store, request_tenant(req), batch, d.limits);
+  probe("remote_write").samples_accepted->inc(out.accepted_samples);
+  probe("remote_write").samples_rejected->inc(out.rejected_samples);
   if (!out.status.ok()) return status_response(out.status, "remote_write");
   if (!out.errors.empty()) {
     // Prometheus treats 400 as "do not retry": the valid samples are stored already.

@@ -3,8 +3,8 @@
 // protobuf.dev/programming-guides/encoding.
 //
 // Design: one pass over the body with wire::pb::Reader. A TimeSeries is decoded into reusable
-// scratch buffers (string views into the body), then copied once into exactly-sized vectors;
-// the item name is built without going through fmt or Labels::to_string(). Label and
+// scratch buffers (string views into the body), then appended to the flat arrays of a
+// MetricViewBatch: a series costs no allocation; item names are built only for errors. Label and
 // Sample sub-messages have a fast path for the layout every Prometheus-compatible sender
 // produces (fields in order, no unknown fields); anything else falls back to the generic
 // Reader, so field order and unknown fields are still handled as the encoding spec requires.
@@ -114,52 +114,19 @@ struct Scratch {
   std::vector<storage::Sample> samples;
 };
 
-// Appends s quoted as Labels::to_string() does (escaping \, \" and newline), copying runs
-// of plain bytes at once.
-void append_quoted_fast(std::string& out, std::string_view s) {
-  out += '"';
-  size_t run = 0;  // start of the pending run of plain bytes
-  for (size_t i = 0; i < s.size(); i++) {
-    char c = s[i];
-    if (c != '\\' && c != '"' && c != '\n') [[likely]] {
-      continue;
-    }
-    out.append(s.data() + run, i - run);
-    out += c == '\n' ? "\\n" : c == '"' ? "\\\"" : "\\\\";
-    run = i + 1;
+// The non-empty labels of the scratch as views (only for the rare histogram message).
+std::vector<LabelView> scratch_views(const Scratch& scratch) {
+  std::vector<LabelView> out;
+  for (const auto& [name, value] : scratch.labels) {
+    if (!value.empty()) out.push_back({name, value});
   }
-  out.append(s.data() + run, s.size() - run);
-  out += '"';
-}
-
-// "timeseries[i] name{a=\"b\", ...}": the same text as "timeseries[i] " + ls.to_string().
-std::string item_name(size_t index, const Labels& ls) {
-  size_t size = 32;
-  for (const auto& l : ls) size += l.name.size() + l.value.size() + 5;
-  std::string out;
-  out.reserve(size);
-  out += "timeseries[";
-  char buf[24];
-  out.append(buf, std::to_chars(buf, buf + sizeof(buf), index).ptr);
-  out += "] ";
-  out += ls.metric_name();
-  out += '{';
-  bool first = true;
-  for (const auto& l : ls) {
-    if (l.name == kMetricName) continue;
-    if (!first) out += ", ";
-    first = false;
-    out += l.name;
-    out += '=';
-    append_quoted_fast(out, l.value);
-  }
-  out += '}';
   return out;
 }
 
 // Decodes one TimeSeries message. Returns a wire error (the request is malformed) or appends a
 // series or an item error to *out.
-WireError decode_series(std::string_view msg, size_t index, Scratch& scratch, MetricBatch* out) {
+WireError decode_series(std::string_view msg, size_t index, Scratch& scratch,
+                        MetricViewBatch* out) {
   scratch.labels.clear();
   scratch.samples.clear();
   size_t n_histograms = 0;
@@ -212,37 +179,43 @@ WireError decode_series(std::string_view msg, size_t index, Scratch& scratch, Me
                                    scratch.samples.size())};
   }
 
-  std::vector<Label> labels;
-  labels.reserve(n_values);
-  for (const auto& [name, value] : scratch.labels) {
-    if (!value.empty()) labels.push_back(Label{std::string(name), std::string(value)});
-  }
   if (rule.empty() && !has_name) rule = "missing metric name (label __name__)";
   if (!rule.empty()) {
     // Labels(vector) sorts, so the item names the series readably even when unsorted.
+    std::vector<Label> labels;
+    for (const auto& [name, value] : scratch.labels) {
+      if (!value.empty()) labels.push_back(Label{std::string(name), std::string(value)});
+    }
     Labels ls(std::move(labels));
-    out->errors.push_back(
-        {item_name(index, ls), fmt::format("{}; series rejected ({} samples)", rule,
-                                           scratch.samples.size() + n_histograms)});
+    out->errors.push_back({fmt::format("timeseries[{}] {}", index, ls.to_string()),
+                           fmt::format("{}; series rejected ({} samples)", rule,
+                                       scratch.samples.size() + n_histograms)});
     return {};
   }
-  Labels ls = Labels::from_sorted(std::move(labels));
-  std::string item = item_name(index, ls);
+  SeriesView v;
+  v.label_off = static_cast<uint32_t>(out->labels.size());
+  v.label_n = static_cast<uint32_t>(n_values);
+  v.sample_off = static_cast<uint32_t>(out->samples.size());
+  v.sample_n = static_cast<uint32_t>(scratch.samples.size());
+  v.index = static_cast<uint32_t>(index);
   if (n_histograms > 0) {
     out->errors.push_back(
-        {item, fmt::format("native histograms are not stored yet: {} histogram samples dropped",
-                           n_histograms)});
+        {fmt::format("timeseries[{}] {}", index, labels_to_string(scratch_views(scratch))),
+         fmt::format("native histograms are not stored yet: {} histogram samples dropped",
+                     n_histograms)});
   }
   if (!scratch.samples.empty()) {
-    out->series.push_back(SeriesSamples{
-        std::move(ls), std::vector<storage::Sample>(scratch.samples.begin(), scratch.samples.end()),
-        std::move(item)});
+    for (const auto& [name, value] : scratch.labels) {
+      if (!value.empty()) out->labels.push_back({name, value});
+    }
+    out->samples.insert(out->samples.end(), scratch.samples.begin(), scratch.samples.end());
+    out->series.push_back(v);
   }
   return {};
 }
 
 // Decodes one MetricMetadata message.
-const char* decode_metadata(std::string_view msg, size_t index, MetricBatch* out) {
+const char* decode_metadata(std::string_view msg, size_t index, MetricViewBatch* out) {
   MetadataEntry m;
   uint64_t type = 0;
   pb::Reader r(msg);
@@ -332,12 +305,16 @@ void encode_series(std::string& out, const SeriesSamples& s) {
 
 }  // namespace
 
-Status decode_remote_write(std::string_view protobuf, MetricBatch* out) {
+Status decode_remote_write(std::string_view protobuf, MetricViewBatch* out) {
   const size_t series0 = out->series.size();
+  const size_t labels0 = out->labels.size();
+  const size_t samples0 = out->samples.size();
   const size_t metadata0 = out->metadata.size();
   const size_t errors0 = out->errors.size();
   auto fail = [&](std::string message) {
     out->series.resize(series0);
+    out->labels.resize(labels0);
+    out->samples.resize(samples0);
     out->metadata.resize(metadata0);
     out->errors.resize(errors0);
     return Status::invalid_argument("malformed remote write request: " + message);
@@ -381,6 +358,24 @@ Status decode_remote_write(std::string_view protobuf, MetricBatch* out) {
         fmt::format("WriteRequest field after byte {} (after {} timeseries, {} metadata): {}",
                     last_end, n_series, n_metadata, r.error()));
   }
+  return OkStatus();
+}
+
+Status decode_remote_write(std::string_view protobuf, MetricBatch* out) {
+  MetricViewBatch views;
+  RETURN_IF_ERROR(decode_remote_write(protobuf, &views));
+  for (const auto& v : views.series) {
+    std::vector<Label> labels;
+    labels.reserve(v.label_n);
+    for (const auto& l : views.labels_of(v)) {
+      labels.push_back({std::string(l.name), std::string(l.value)});
+    }
+    auto samples = views.samples_of(v);
+    out->series.push_back(SeriesSamples{
+        Labels::from_sorted(std::move(labels)), {samples.begin(), samples.end()}, views.item(v)});
+  }
+  for (auto& m : views.metadata) out->metadata.push_back(std::move(m));
+  for (auto& e : views.errors) out->errors.push_back(std::move(e));
   return OkStatus();
 }
 

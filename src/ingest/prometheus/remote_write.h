@@ -36,7 +36,10 @@
 
 namespace opsight::ingest::prometheus {
 
-// Decodes an uncompressed (already snappy-decoded) WriteRequest, appending to *out.
+// Decodes an uncompressed (already snappy-decoded) WriteRequest, appending to *out. The labels
+// in *out view `protobuf`, which must outlive their use (the hot path: no allocation per series).
+Status decode_remote_write(std::string_view protobuf, MetricViewBatch* out);
+// The same into owned labels (tests, tools).
 Status decode_remote_write(std::string_view protobuf, MetricBatch* out);
 
 // Encodes a WriteRequest (uncompressed protobuf) for tests, tools and benchmarks. Labels are

@@ -314,33 +314,40 @@ Status Db::close() {
 // ---------------------------------------------------------------------------------------------
 // Write path
 
-Status Db::commit(const Tenant& tenant, std::vector<StagedSeries>* series,
-                  const std::vector<StagedMetadata>& metadata) {
-  // Per series: ascending, one sample per timestamp, the last staged one winning.
-  size_t total = 0;
-  for (auto& s : *series) {
-    std::stable_sort(s.samples.begin(), s.samples.end(),
-                     [](const Sample& a, const Sample& b) { return a.t < b.t; });
-    size_t out = 0;
-    for (size_t i = 0; i < s.samples.size(); i++) {
-      if (out > 0 && s.samples[out - 1].t == s.samples[i].t) {
-        s.samples[out - 1] = s.samples[i];
-      } else {
-        s.samples[out++] = s.samples[i];
-      }
-    }
-    s.samples.resize(out);
-    total += out;
-  }
+void Db::StagedBatch::clear() {
+  series.clear();
+  labels.clear();
+  samples.clear();
+  owned.clear();
+  metadata.clear();
+}
+
+Status Db::commit(const Tenant& tenant, const StagedBatch& batch) {
+  const size_t n = batch.series.size();
+  auto labels_of = [&](const StagedBatch::Series& s) {
+    return std::span<const LabelView>(batch.labels).subspan(s.label_off, s.label_n);
+  };
+  auto samples_of = [&](const StagedBatch::Series& s) {
+    return std::span<const Sample>(batch.samples).subspan(s.sample_off, s.sample_n);
+  };
   uint64_t lsn;
   bool kick;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (closed_) return Status::unavailable("metrics store is closed");
-    std::vector<uint32_t> refs(series->size());
-    for (size_t i = 0; i < series->size(); i++) {
+    std::vector<uint32_t> refs(n);
+    for (size_t i = 0; i < n; i++) {
+      const auto& s = batch.series[i];
+      refs[i] = index_.find(s.hash, labels_of(s), tenant.account, tenant.region);
+      if (refs[i] != 0) continue;
+      std::vector<Label> full;
+      full.reserve(s.label_n + 2);
+      for (const auto& l : labels_of(s))
+        full.push_back({std::string(l.name), std::string(l.value)});
+      full.push_back({std::string(kAccountLabel), tenant.account});
+      full.push_back({std::string(kRegionLabel), tenant.region});
       bool created;
-      ASSIGN_OR_RETURN(refs[i], index_.get_or_create((*series)[i].labels, &created));
+      ASSIGN_OR_RETURN(refs[i], index_.get_or_create(Labels(std::move(full)), &created));
     }
     if (wal_segment_bytes_ >= kWalSegmentBytes) {
       auto seg = wal_->rotate();
@@ -356,17 +363,17 @@ Status Db::commit(const Tenant& tenant, std::vector<StagedSeries>* series,
       WalRecordBuilder b;
       Bitmap seen;
       defined.clear();
-      for (size_t i = 0; i < series->size(); i++) {
+      for (size_t i = 0; i < n; i++) {
         uint32_t ref = refs[i];
         if (seen.contains(ref)) continue;
         seen.add(ref);
         if (define_all || !wal_defined_.contains(ref)) {
-          b.add_series(ref, (*series)[i].labels);
+          b.add_series(ref, *index_.labels(ref));
           defined.push_back(ref);
         }
       }
-      for (size_t i = 0; i < series->size(); i++) b.add_samples(refs[i], (*series)[i].samples);
-      for (const auto& m : metadata) b.add_metadata(tenant, m.metric, m.meta);
+      for (size_t i = 0; i < n; i++) b.add_samples(refs[i], samples_of(batch.series[i]));
+      for (const auto& m : batch.metadata) b.add_metadata(tenant, m.metric, m.meta);
       return b.finish();
     };
     std::string payload = encode(false);
@@ -386,10 +393,12 @@ Status Db::commit(const Tenant& tenant, std::vector<StagedSeries>* series,
       }
     }
     for (uint32_t r : defined) wal_defined_.add(r);
-    for (size_t i = 0; i < series->size(); i++) {
-      for (const auto& s : (*series)[i].samples) head_->append(refs[i], s);
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+      for (const auto& s : samples_of(batch.series[i])) head_->append(refs[i], s);
+      total += batch.series[i].sample_n;
     }
-    for (const auto& m : metadata) {
+    for (const auto& m : batch.metadata) {
       metadata_[{tenant, m.metric}] = m.meta;
       metadata_dirty_ = true;
     }

@@ -27,6 +27,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -103,16 +104,28 @@ class Db final : public storage::MetricStore {
   uint64_t head_memory_bytes() const;
 
   // Internal (used by the appender / querier implementations in db.cc).
-  struct StagedSeries {
-    Labels labels;  // with tenant labels
-    std::vector<Sample> samples;
-  };
   struct StagedMetadata {
     std::string metric;
     MetricMetadata meta;
   };
-  Status commit(const Tenant& tenant, std::vector<StagedSeries>* series,
-                const std::vector<StagedMetadata>& metadata);
+  // What an appender stages: per series a slice of `labels` (borrowed, sorted, no tenant
+  // labels) and a slice of `samples` (ascending, unique timestamps), flat so that staging a
+  // series allocates nothing.
+  struct StagedBatch {
+    struct Series {
+      uint64_t hash;  // series_key_hash of the labels and the tenant
+      uint32_t label_off, label_n;
+      uint32_t sample_off, sample_n;
+    };
+    std::vector<Series> series;
+    std::vector<LabelView> labels;
+    std::vector<Sample> samples;
+    std::deque<Labels> owned;  // label sets appended by value, viewed from `labels`
+    std::vector<StagedMetadata> metadata;
+    bool empty() const { return series.empty() && metadata.empty(); }
+    void clear();
+  };
+  Status commit(const Tenant& tenant, const StagedBatch& batch);
   struct SelectedSeries {
     Labels labels;                                                    // with tenant labels
     std::vector<std::pair<std::shared_ptr<Block>, uint32_t>> blocks;  // ascending priority

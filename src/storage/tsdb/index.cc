@@ -1,5 +1,9 @@
 #include "storage/tsdb/index.h"
 
+#include <algorithm>
+
+#include "common/hash.h"
+
 namespace opsight::storage::tsdb {
 
 namespace {
@@ -79,21 +83,113 @@ std::vector<std::string> label_values_of(const IndexReader& index, std::string_v
   return out;
 }
 
-Result<uint32_t> MemIndex::get_or_create(const Labels& labels, bool* created) {
-  uint64_t h = labels.hash();
-  auto [lo, hi] = by_hash_.equal_range(h);
-  for (auto it = lo; it != hi; ++it) {
-    if (series_.at(it->second)->labels == labels) {
-      *created = false;
-      return it->second;
+namespace {
+
+bool is_tenant_label(std::string_view name) {
+  return name == kAccountLabel || name == kRegionLabel;
+}
+
+constexpr char kLabelSep = '\xff';
+constexpr char kTenantSep = '\xfe';
+
+// Hashes name/value pairs through one contiguous buffer: one xxHash64 pass instead of four
+// streaming updates per label.
+class KeyHasher {
+ public:
+  void add(std::string_view name, std::string_view value) {
+    buf_.append(name);
+    buf_ += kLabelSep;
+    buf_.append(value);
+    buf_ += kLabelSep;
+  }
+  uint64_t finish(std::string_view account, std::string_view region) {
+    buf_.append(account);
+    buf_ += kTenantSep;
+    buf_.append(region);
+    uint64_t h = xxhash64(buf_);
+    buf_.clear();
+    return h;
+  }
+
+ private:
+  std::string buf_;
+};
+
+thread_local KeyHasher t_hasher;
+
+}  // namespace
+
+uint64_t series_key_hash(const Labels& full) {
+  std::string_view account, region;
+  for (const auto& l : full) {
+    if (l.name == kAccountLabel) {
+      account = l.value;
+    } else if (l.name == kRegionLabel) {
+      region = l.value;
+    } else {
+      t_hasher.add(l.name, l.value);
     }
+  }
+  return t_hasher.finish(account, region);
+}
+
+uint64_t series_key_hash(std::span<const LabelView> labels, std::string_view account,
+                         std::string_view region) {
+  for (const auto& l : labels) t_hasher.add(l.name, l.value);
+  return t_hasher.finish(account, region);
+}
+
+void HashRefTable::insert(uint64_t hash, uint32_t ref, const Labels* labels) {
+  if ((used_ + 1) * 4 > slots_.size() * 3) {
+    rehash(std::max<size_t>(64, live_ * 4 > slots_.size() ? slots_.size() * 2 : slots_.size()));
+  }
+  for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+    Slot& s = slots_[i];
+    if (s.ref == kEmpty || s.ref == kTombstone) {
+      if (s.ref == kEmpty) used_++;
+      s = {hash, ref, labels};
+      live_++;
+      return;
+    }
+  }
+}
+
+void HashRefTable::erase(uint64_t hash, uint32_t ref) {
+  if (slots_.empty()) return;
+  for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+    Slot& s = slots_[i];
+    if (s.ref == kEmpty) return;
+    if (s.ref == ref && s.hash == hash) {
+      s.ref = kTombstone;
+      live_--;
+      return;
+    }
+  }
+}
+
+void HashRefTable::rehash(size_t capacity) {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(capacity, Slot{0, kEmpty, nullptr});
+  mask_ = capacity - 1;
+  used_ = live_ = 0;
+  for (const Slot& s : old) {
+    if (s.ref != kEmpty && s.ref != kTombstone) insert(s.hash, s.ref, s.labels);
+  }
+}
+
+Result<uint32_t> MemIndex::get_or_create(const Labels& labels, bool* created) {
+  uint64_t h = series_key_hash(labels);
+  uint32_t found = by_hash_.find(h, [&](const Labels& l) { return l == labels; });
+  if (found != 0) {
+    *created = false;
+    return found;
   }
   if (next_ref_ == UINT32_MAX) {
     return Status::resource_exhausted("series ref space exhausted; restart to compact refs");
   }
   uint32_t ref = next_ref_++;
-  series_.emplace(ref, std::make_unique<Entry>(Entry{h, labels}));
-  by_hash_.emplace(h, ref);
+  auto& entry = series_.emplace(ref, std::make_unique<Entry>(Entry{h, labels})).first->second;
+  by_hash_.insert(h, ref, &entry->labels);
   for (const auto& l : labels) {
     auto name_it = postings_.find(l.name);
     if (name_it == postings_.end())
@@ -108,11 +204,24 @@ Result<uint32_t> MemIndex::get_or_create(const Labels& labels, bool* created) {
 }
 
 uint32_t MemIndex::find(const Labels& labels) const {
-  auto [lo, hi] = by_hash_.equal_range(labels.hash());
-  for (auto it = lo; it != hi; ++it) {
-    if (series_.at(it->second)->labels == labels) return it->second;
-  }
-  return 0;
+  return by_hash_.find(series_key_hash(labels), [&](const Labels& l) { return l == labels; });
+}
+
+uint32_t MemIndex::find(uint64_t hash, std::span<const LabelView> labels, std::string_view account,
+                        std::string_view region) const {
+  return by_hash_.find(hash, [&](const Labels& full) {
+    if (full.size() != labels.size() + 2) return false;
+    size_t i = 0;
+    for (const auto& l : full) {
+      if (is_tenant_label(l.name)) {
+        if (l.value != (l.name == kAccountLabel ? account : region)) return false;
+        continue;
+      }
+      if (l.name != labels[i].name || l.value != labels[i].value) return false;
+      i++;
+    }
+    return true;
+  });
 }
 
 const Labels* MemIndex::labels(uint32_t ref) const {
@@ -124,13 +233,7 @@ void MemIndex::remove(uint32_t ref) {
   auto it = series_.find(ref);
   if (it == series_.end()) return;
   const Entry& e = *it->second;
-  auto [lo, hi] = by_hash_.equal_range(e.hash);
-  for (auto h = lo; h != hi; ++h) {
-    if (h->second == ref) {
-      by_hash_.erase(h);
-      break;
-    }
-  }
+  by_hash_.erase(e.hash, ref);
   for (const auto& l : e.labels) {
     auto name_it = postings_.find(l.name);
     if (name_it == postings_.end()) continue;

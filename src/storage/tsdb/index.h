@@ -51,17 +51,61 @@ std::vector<std::string> label_values_of(const IndexReader& index, std::string_v
 
 // The head's series registry: labels <-> ref, plus postings. Refs are assigned from a counter
 // and never reused, so a ref removed by garbage collection can never alias a new series.
+// The key under which MemIndex finds a series: xxHash64 of its non-tenant labels
+// (name \xff value \xff ...) followed by account \xfe region. Computed from full labels (tenant
+// labels inside) or from borrowed labels plus the tenant, with the same result.
+uint64_t series_key_hash(const Labels& full);
+uint64_t series_key_hash(std::span<const LabelView> labels, std::string_view account,
+                         std::string_view region);
+
+// Open-addressing (linear probing) multimap from a 64-bit hash to (ref, labels): one probe
+// sequence over a flat array instead of a node per entry. Several refs may share a hash.
+class HashRefTable {
+ public:
+  // The first ref under `hash` whose labels satisfy match(labels), or 0.
+  template <typename Match>
+  uint32_t find(uint64_t hash, Match&& match) const {
+    if (slots_.empty()) return 0;
+    for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.ref == kEmpty) return 0;
+      if (s.ref != kTombstone && s.hash == hash && match(*s.labels)) return s.ref;
+    }
+  }
+  // `labels` must stay valid until erase(hash, ref).
+  void insert(uint64_t hash, uint32_t ref, const Labels* labels);
+  void erase(uint64_t hash, uint32_t ref);
+
+ private:
+  static constexpr uint32_t kEmpty = 0;  // refs start at 1
+  static constexpr uint32_t kTombstone = UINT32_MAX;
+  struct Slot {
+    uint64_t hash;
+    uint32_t ref;
+    const Labels* labels;
+  };
+  void rehash(size_t capacity);
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
+  size_t used_ = 0;  // live + tombstones
+  size_t live_ = 0;
+};
+
 class MemIndex final : public IndexReader {
  public:
   MemIndex() = default;
   MemIndex(const MemIndex&) = delete;
   MemIndex& operator=(const MemIndex&) = delete;
 
-  // The ref of `labels`, creating it if new (*created tells). ResourceExhausted when the 32-bit
-  // ref space is used up.
+  // The ref of `labels` (tenant labels included), creating it if new (*created tells).
+  // ResourceExhausted when the 32-bit ref space is used up.
   Result<uint32_t> get_or_create(const Labels& labels, bool* created);
-  // The ref of `labels`, or 0 (never a valid ref) when unknown.
+  // The ref of `labels` (tenant labels included), or 0 (never a valid ref) when unknown.
   uint32_t find(const Labels& labels) const;
+  // The ref of the series with borrowed `labels` (sorted, no tenant labels) of the tenant, whose
+  // series_key_hash is `hash`; 0 when unknown.
+  uint32_t find(uint64_t hash, std::span<const LabelView> labels, std::string_view account,
+                std::string_view region) const;
   // The labels of a ref, or nullptr. The pointee stays valid until remove(ref).
   const Labels* labels(uint32_t ref) const;
   void remove(uint32_t ref);
@@ -74,11 +118,11 @@ class MemIndex final : public IndexReader {
 
  private:
   struct Entry {
-    uint64_t hash;
+    uint64_t hash;  // series_key_hash
     Labels labels;
   };
   std::unordered_map<uint32_t, std::unique_ptr<Entry>> series_;
-  std::unordered_multimap<uint64_t, uint32_t> by_hash_;  // Labels::hash() -> ref (collisions ok)
+  HashRefTable by_hash_;
   PostingsMap postings_;
   Bitmap all_;
   uint32_t next_ref_ = 1;
