@@ -360,6 +360,10 @@ std::string check_namespace(std::string_view ns) {
 
 }  // namespace
 
+bool is_cloudwatch_unit(std::string_view unit) {
+  return std::find(kUnits.begin(), kUnits.end(), unit) != kUnits.end();
+}
+
 Result<int64_t> parse_iso8601_ms(std::string_view s) {
   auto bad = [&](std::string_view why) {
     return Status::invalid_argument(

@@ -1,0 +1,144 @@
+// OTLP logs protobuf decoder. Messages: opentelemetry-proto logs/v1/logs.proto and
+// collector/logs/v1/logs_service.proto; wire format: protobuf.dev/programming-guides/encoding.
+#include "ingest/logs/otlp_logs_pb.h"
+
+#include <fmt/format.h>
+
+#include "wire/protobuf.h"
+
+namespace opsight::ingest::logs {
+namespace {
+
+using wire::pb::Reader;
+
+Status malformed(const std::string& path, std::string_view what) {
+  return Status::invalid_argument(fmt::format("malformed OTLP protobuf at {}: {}", path, what));
+}
+
+Status check(const Reader& r, const std::string& path) {
+  if (!r.ok()) return malformed(path, r.error());
+  return OkStatus();
+}
+
+Status parse_record(std::string_view data, const std::string& path, OtlpLogRecord* rec,
+                    otlp::DecodeBudget* budget) {
+  if (!budget->take()) return otlp::budget_exhausted_error();
+  Reader r(data);
+  while (r.next()) {
+    switch (r.field()) {
+      case 1:
+        rec->time_unix_nano = r.fixed64();
+        break;
+      case 2:
+        rec->severity_number = r.int32();
+        break;
+      case 3:
+        rec->severity_text = std::string(r.bytes());
+        break;
+      case 5: {
+        Status st = otlp::decode_any_value_pb(r.bytes(), &rec->body, budget);
+        if (!st.ok()) return malformed(path + ".body", st.message());
+        break;
+      }
+      case 6: {
+        otlp::KeyValue kv;
+        Status st = otlp::decode_key_value_pb(r.bytes(), &kv, budget);
+        if (!st.ok()) return malformed(path + ".attributes", st.message());
+        rec->attributes.push_back(std::move(kv));
+        break;
+      }
+      case 7:
+        rec->dropped_attributes_count = r.uint32();
+        break;
+      case 8:
+        rec->flags = r.fixed32();
+        break;
+      case 9:
+        rec->trace_id = std::string(r.bytes());
+        break;
+      case 10:
+        rec->span_id = std::string(r.bytes());
+        break;
+      case 11:
+        rec->observed_time_unix_nano = r.fixed64();
+        break;
+      case 12:
+        rec->event_name = std::string(r.bytes());
+        break;
+      default:
+        break;
+    }
+  }
+  return check(r, path);
+}
+
+Status parse_scope_logs(std::string_view data, const std::string& path, OtlpScopeLogs* sl,
+                        otlp::DecodeBudget* budget) {
+  if (!budget->take()) return otlp::budget_exhausted_error();
+  Reader r(data);
+  while (r.next()) {
+    if (r.field() == 1) {
+      Status st = otlp::decode_scope_pb(r.bytes(), &sl->scope, budget);
+      if (!st.ok()) return malformed(path + ".scope", st.message());
+    } else if (r.field() == 2) {
+      std::string rp = fmt::format("{}.log_records[{}]", path, sl->log_records.size());
+      RETURN_IF_ERROR(parse_record(r.bytes(), rp, &sl->log_records.emplace_back(), budget));
+    }
+  }
+  return check(r, path);
+}
+
+Status parse_resource_logs(std::string_view data, const std::string& path, OtlpResourceLogs* rl,
+                           otlp::DecodeBudget* budget) {
+  if (!budget->take()) return otlp::budget_exhausted_error();
+  Reader r(data);
+  while (r.next()) {
+    if (r.field() == 1) {
+      Status st = otlp::decode_resource_pb(r.bytes(), &rl->resource, budget);
+      if (!st.ok()) return malformed(path + ".resource", st.message());
+    } else if (r.field() == 2) {
+      std::string sp = fmt::format("{}.scope_logs[{}]", path, rl->scope_logs.size());
+      RETURN_IF_ERROR(parse_scope_logs(r.bytes(), sp, &rl->scope_logs.emplace_back(), budget));
+    }
+  }
+  return check(r, path);
+}
+
+}  // namespace
+
+Status parse_logs_request_protobuf(std::string_view body, ExportLogsRequest* out) {
+  otlp::DecodeBudget budget;
+  Reader r(body);
+  while (r.next()) {
+    if (r.field() != 1) continue;
+    std::string path = fmt::format("resource_logs[{}]", out->resource_logs.size());
+    RETURN_IF_ERROR(
+        parse_resource_logs(r.bytes(), path, &out->resource_logs.emplace_back(), &budget));
+  }
+  return check(r, "ExportLogsServiceRequest");
+}
+
+Status decode_logs_protobuf(std::string_view body, int64_t now_ms, const LogLimits& limits,
+                            LogBatch* out, OtlpLogsResult* result) {
+  if (body.size() > limits.max_request_bytes) {
+    return Status::invalid_argument(
+        fmt::format("request body is {} bytes: at most {} are allowed (limits.max_request_bytes)",
+                    body.size(), limits.max_request_bytes));
+  }
+  ExportLogsRequest req;
+  RETURN_IF_ERROR(parse_logs_request_protobuf(body, &req));
+  map_logs_to_batch(req, now_ms, limits, out, result);
+  return OkStatus();
+}
+
+std::string encode_logs_response_protobuf(const OtlpLogsResult& result) {
+  if (result.rejected_log_records == 0 && result.error_message.empty()) return {};
+  wire::pb::Writer partial;
+  if (result.rejected_log_records != 0) partial.varint(1, result.rejected_log_records);
+  if (!result.error_message.empty()) partial.bytes(2, result.error_message);
+  wire::pb::Writer resp;
+  resp.message(1, partial.str());
+  return resp.take();
+}
+
+}  // namespace opsight::ingest::logs
