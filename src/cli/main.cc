@@ -7,6 +7,8 @@
 #include <cstdlib>
 
 #include "cli/commands.h"
+#include "cli/logs_commands.h"
+#include "cli/patterns_command.h"
 #include "common/logging.h"
 #include "server/config.h"
 #include "server/server.h"
@@ -41,6 +43,8 @@ int main(int argc, char** argv) {
   });
 
   opsight::cli::add_client_commands(app, &server_url);
+  opsight::cli::add_patterns_command(app);
+  opsight::cli::add_logs_commands(app, &server_url);
 
   CLI11_PARSE(app, argc, argv);
   return 0;

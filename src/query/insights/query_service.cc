@@ -1,0 +1,295 @@
+#include "query/insights/query_service.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+
+namespace opsight::query::insights {
+
+std::string_view status_name(QueryStatus status) {
+  switch (status) {
+    case QueryStatus::kScheduled:
+      return "Scheduled";
+    case QueryStatus::kRunning:
+      return "Running";
+    case QueryStatus::kComplete:
+      return "Complete";
+    case QueryStatus::kFailed:
+      return "Failed";
+    case QueryStatus::kCancelled:
+      return "Cancelled";
+    case QueryStatus::kTimeout:
+      return "Timeout";
+  }
+  return "Unknown";
+}
+
+namespace {
+
+bool finished(QueryStatus s) {
+  return s != QueryStatus::kScheduled && s != QueryStatus::kRunning;
+}
+
+// Records between checks of the cancel flag, the deadline and the snapshot interval.
+constexpr uint64_t kCheckEvery = 1024;
+
+}  // namespace
+
+struct LogQueryService::Impl {
+  struct Entry {
+    QueryState state;  // guarded by Impl::mu
+    Query query;
+    std::atomic<bool> cancel{false};
+    int64_t finished_mono_ns = 0;  // guarded by Impl::mu
+  };
+
+  storage::LogStore* store;
+  Clock* clock;
+  QueryServiceOptions opts;
+  std::mutex mu;
+  std::condition_variable work_cv;      // a query was scheduled, or stopping
+  std::condition_variable finished_cv;  // a query finished
+  std::map<std::string, std::shared_ptr<Entry>> queries;
+  std::deque<std::shared_ptr<Entry>> pending;
+  size_t active = 0;  // scheduled + running
+  bool stopping = false;
+  std::mt19937_64 rng{std::random_device{}()};
+  std::vector<std::thread> workers;
+
+  Impl(storage::LogStore* s, Clock* c, QueryServiceOptions o) : store(s), clock(c), opts(o) {
+    for (size_t i = 0; i < std::max<size_t>(1, opts.workers); i++) {
+      workers.emplace_back([this] { work(); });
+    }
+  }
+
+  ~Impl() {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      stopping = true;
+      for (auto& [id, e] : queries) e->cancel = true;
+    }
+    work_cv.notify_all();
+    for (auto& t : workers) t.join();
+  }
+
+  std::string new_id() {
+    // 32 hex digits, like CloudWatch's query ids.
+    return fmt::format("{:016x}{:016x}", rng(), rng());
+  }
+
+  void forget_old_locked() {
+    const int64_t now = clock->mono_ns();
+    for (auto it = queries.begin(); it != queries.end();) {
+      const Entry& e = *it->second;
+      if (finished(e.state.status) && now - e.finished_mono_ns > opts.keep_ms * 1'000'000) {
+        it = queries.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  void finish(Entry& e, QueryStatus status, std::string error) {
+    std::lock_guard<std::mutex> lock(mu);
+    e.state.status = status;
+    e.state.error = std::move(error);
+    e.finished_mono_ns = clock->mono_ns();
+    active--;
+    finished_cv.notify_all();
+  }
+
+  void work() {
+    while (true) {
+      std::shared_ptr<Entry> e;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        work_cv.wait(lock, [&] { return stopping || !pending.empty(); });
+        if (stopping) {
+          for (auto& p : pending) {
+            p->state.status = QueryStatus::kCancelled;
+            p->finished_mono_ns = clock->mono_ns();
+            active--;
+          }
+          pending.clear();
+          finished_cv.notify_all();
+          return;
+        }
+        e = pending.front();
+        pending.pop_front();
+        if (e->cancel) {
+          e->state.status = QueryStatus::kCancelled;
+          e->finished_mono_ns = clock->mono_ns();
+          active--;
+          finished_cv.notify_all();
+          continue;
+        }
+        e->state.status = QueryStatus::kRunning;
+      }
+      run(*e);
+    }
+  }
+
+  void run(Entry& e) {
+    const QueryRequest& req = e.state.request;
+    const int64_t deadline = clock->mono_ns() + opts.deadline_ms * 1'000'000;
+    ScanHints hints = scan_hints(e.query);
+    storage::LogScan scan;
+    scan.groups = req.groups;
+    scan.start_ms = req.start_ms;
+    scan.end_ms = req.end_ms == INT64_MAX ? INT64_MAX : req.end_ms + 1;
+    scan.required_substrings = hints.required_substrings;
+    scan.newest_first = hints.newest_first;
+    scan.max_bytes_scanned = opts.max_bytes_scanned;
+    auto scanner = store->scan(req.tenant, scan);
+    if (!scanner.ok()) return finish(e, QueryStatus::kFailed, scanner.status().message());
+    ExecOptions eo;
+    eo.max_rows = req.limit;
+    Execution exec(e.query, eo);
+    storage::LogRecord rec;
+    uint64_t n = 0;
+    int64_t next_snapshot = clock->mono_ns() + opts.snapshot_interval_ms * 1'000'000;
+    auto publish = [&](ResultTable results) {
+      auto st = (*scanner)->stats();
+      std::lock_guard<std::mutex> lock(mu);
+      e.state.statistics.records_scanned = st.records_scanned;
+      e.state.statistics.bytes_scanned = st.bytes_scanned;
+      e.state.statistics.records_matched = results.records_matched;
+      e.state.results = std::move(results);
+    };
+    while (true) {
+      auto more = (*scanner)->next(&rec);
+      if (!more.ok()) {
+        publish(exec.snapshot());
+        return finish(e, QueryStatus::kFailed, more.status().message());
+      }
+      if (!*more) break;
+      if (Status st = exec.add(rec); !st.ok()) {
+        publish(exec.snapshot());
+        return finish(e, QueryStatus::kFailed, st.message());
+      }
+      if (exec.done_early()) break;
+      if (++n % kCheckEvery != 0) continue;
+      if (e.cancel) {
+        publish(exec.snapshot());
+        return finish(e, QueryStatus::kCancelled, "");
+      }
+      const int64_t now = clock->mono_ns();
+      if (now > deadline) {
+        publish(exec.snapshot());
+        return finish(e, QueryStatus::kTimeout,
+                      fmt::format("query ran longer than its deadline of {} ms "
+                                  "(logs.query_deadline)",
+                                  opts.deadline_ms));
+      }
+      if (now >= next_snapshot) {
+        publish(exec.snapshot());
+        next_snapshot = now + opts.snapshot_interval_ms * 1'000'000;
+      }
+    }
+    publish(exec.finish());
+    finish(e, QueryStatus::kComplete, "");
+  }
+
+  std::shared_ptr<Entry> find_locked(const storage::Tenant& tenant, const std::string& id) {
+    auto it = queries.find(id);
+    if (it == queries.end() || it->second->state.request.tenant != tenant) return nullptr;
+    return it->second;
+  }
+};
+
+LogQueryService::LogQueryService(storage::LogStore* store, Clock* clock,
+                                 QueryServiceOptions options)
+    : impl_(std::make_unique<Impl>(store, clock, options)) {}
+
+LogQueryService::~LogQueryService() = default;
+
+Result<std::string> LogQueryService::start(QueryRequest request) {
+  if (request.groups.empty()) {
+    return Status::invalid_argument("a query needs at least one log group (logGroupNames)");
+  }
+  if (request.end_ms < request.start_ms) {
+    return Status::invalid_argument(
+        fmt::format("endTime {} is before startTime {}", request.end_ms, request.start_ms));
+  }
+  if (request.limit == 0) request.limit = impl_->opts.default_rows;
+  if (request.limit > impl_->opts.max_rows) {
+    return Status::invalid_argument(fmt::format("limit {} is over the maximum of {} rows",
+                                                request.limit, impl_->opts.max_rows));
+  }
+  ASSIGN_OR_RETURN(Query query, parse_query(request.query));
+  // Unknown groups fail here, not later in the worker (CloudWatch: ResourceNotFoundException).
+  ASSIGN_OR_RETURN(auto groups, impl_->store->describe_groups(request.tenant, ""));
+  for (const auto& g : request.groups) {
+    bool found = std::any_of(groups.begin(), groups.end(),
+                             [&](const storage::LogGroupInfo& i) { return i.name == g; });
+    if (!found) return Status::not_found(fmt::format("log group \"{}\" does not exist", g));
+  }
+  auto e = std::make_shared<Impl::Entry>();
+  e->query = std::move(query);
+  e->state.request = std::move(request);
+  e->state.create_time_ms = impl_->clock->now_ms();
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->forget_old_locked();
+  if (impl_->stopping) return Status::unavailable("query service is shutting down");
+  if (impl_->active >= impl_->opts.max_queries) {
+    return Status::resource_exhausted(
+        fmt::format("{} queries are already running or scheduled (limit logs.max_queries = {})",
+                    impl_->active, impl_->opts.max_queries));
+  }
+  e->state.id = impl_->new_id();
+  impl_->queries.emplace(e->state.id, e);
+  impl_->pending.push_back(e);
+  impl_->active++;
+  impl_->work_cv.notify_one();
+  return e->state.id;
+}
+
+Result<QueryState> LogQueryService::get(const storage::Tenant& tenant, const std::string& id) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  auto e = impl_->find_locked(tenant, id);
+  if (e == nullptr) return Status::not_found(fmt::format("query \"{}\" does not exist", id));
+  return e->state;
+}
+
+Status LogQueryService::cancel(const storage::Tenant& tenant, const std::string& id) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  auto e = impl_->find_locked(tenant, id);
+  if (e == nullptr) return Status::not_found(fmt::format("query \"{}\" does not exist", id));
+  if (finished(e->state.status)) {
+    return Status::invalid_argument(
+        fmt::format("query \"{}\" has already finished ({})", id, status_name(e->state.status)));
+  }
+  e->cancel = true;
+  return OkStatus();
+}
+
+Result<QueryState> LogQueryService::wait(const storage::Tenant& tenant, const std::string& id,
+                                         int64_t timeout_ms) {
+  std::unique_lock<std::mutex> lock(impl_->mu);
+  auto e = impl_->find_locked(tenant, id);
+  if (e == nullptr) return Status::not_found(fmt::format("query \"{}\" does not exist", id));
+  impl_->finished_cv.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                              [&] { return finished(e->state.status); });
+  return e->state;
+}
+
+std::vector<QueryState> LogQueryService::list(const storage::Tenant& tenant) {
+  std::vector<QueryState> out;
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  for (const auto& [id, e] : impl_->queries) {
+    if (e->state.request.tenant == tenant) out.push_back(e->state);
+  }
+  std::sort(out.begin(), out.end(), [](const QueryState& a, const QueryState& b) {
+    return a.create_time_ms > b.create_time_ms;
+  });
+  return out;
+}
+
+}  // namespace opsight::query::insights

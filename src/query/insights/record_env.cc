@@ -1,0 +1,46 @@
+#include "query/insights/record_env.h"
+
+namespace opsight::query::insights {
+
+bool RecordEnv::lookup(std::string_view name, Value* out) const {
+  const storage::LogRecord& r = *record_;
+  if (!name.empty() && name[0] == '@') {
+    if (name == "@timestamp") {
+      *out = Value::time(r.timestamp_ms);
+      return true;
+    }
+    if (name == "@message") {
+      *out = Value::string(std::string(r.message));
+      return true;
+    }
+    if (name == "@logStream") {
+      *out = Value::string(std::string(r.log_stream));
+      return true;
+    }
+    if (name == "@log") {
+      *out = Value::string(std::string(r.log_group));
+      return true;
+    }
+    if (name == "@ingestionTime") {
+      *out = Value::time(r.ingestion_time_ms);
+      return true;
+    }
+  }
+  for (const auto& f : r.fields) {
+    if (f.name == name) {
+      *out = Value::string(std::string(f.value));
+      return true;
+    }
+  }
+  auto optional_field = [&](std::string_view v) {
+    if (v.empty()) return false;
+    *out = Value::string(std::string(v));
+    return true;
+  };
+  if (name == "severityText") return optional_field(r.severity_text);
+  if (name == "traceId") return optional_field(r.trace_id);
+  if (name == "spanId") return optional_field(r.span_id);
+  return false;
+}
+
+}  // namespace opsight::query::insights
