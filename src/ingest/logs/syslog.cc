@@ -154,22 +154,33 @@ Status parse_5424(std::string_view s, size_t pos, int64_t now_ms, SyslogMessage*
 }
 
 // "Mmm dd hh:mm:ss" at s[pos..pos+15) -> epoch ms in the year nearest to now_ms.
-bool parse_3164_time(std::string_view s, size_t pos, int64_t now_ms, int64_t* out) {
+// Reads the header's TIMESTAMP at `pos`: RFC 3164's "Mmm dd hh:mm:ss" (the year is inferred),
+// or an RFC 3339 timestamp, which many senders put there instead (rsyslog's
+// RSYSLOG_ForwardFormat, systemd-journald's forwarder). Returns the length consumed, 0 if none.
+size_t parse_3164_time(std::string_view s, size_t pos, int64_t now_ms, int64_t* out) {
   static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  if (pos + 15 > s.size()) return false;
+  if (pos + 10 < s.size() && s[pos + 4] == '-' && s[pos + 7] == '-' && s[pos + 10] == 'T') {
+    size_t end = s.find(' ', pos);
+    std::string_view t = s.substr(pos, end == std::string_view::npos ? s.npos : end - pos);
+    auto ms = aws::parse_iso8601_ms(t);
+    if (!ms.ok()) return 0;
+    *out = *ms;
+    return t.size();
+  }
+  if (pos + 15 > s.size()) return 0;
   std::string_view t = s.substr(pos, 15);
   int month = 0;
   for (int i = 0; i < 12; i++) {
     if (t.substr(0, 3) == kMonths[i]) month = i + 1;
   }
-  if (month == 0 || t[3] != ' ' || t[6] != ' ' || t[9] != ':' || t[12] != ':') return false;
+  if (month == 0 || t[3] != ' ' || t[6] != ' ' || t[9] != ':' || t[12] != ':') return 0;
   char d1 = t[4] == ' ' ? '0' : t[4];
   std::string day{d1, t[5]};
   for (size_t i : {7u, 8u, 10u, 11u, 13u, 14u}) {
-    if (t[i] < '0' || t[i] > '9') return false;
+    if (t[i] < '0' || t[i] > '9') return 0;
   }
-  if (day[0] < '0' || day[0] > '9' || day[1] < '0' || day[1] > '9') return false;
+  if (day[0] < '0' || day[0] > '9' || day[1] < '0' || day[1] > '9') return 0;
   // Candidate years around now; the latest that is not more than a day ahead wins.
   int64_t approx_year = 1970 + now_ms / (kMsPerDay * 36524 / 100);
   bool found = false;
@@ -181,7 +192,7 @@ bool parse_3164_time(std::string_view s, size_t pos, int64_t now_ms, int64_t* ou
       found = true;
     }
   }
-  return found;
+  return found ? 15 : 0;
 }
 
 bool tag_char(char c) {
@@ -190,8 +201,10 @@ bool tag_char(char c) {
 }
 
 // Recognises "TAG[PID]:" or "TAG:" at the start of `s`; returns the length consumed (with one
-// following space), or 0.
-size_t parse_tag(std::string_view s, SyslogMessage* m) {
+// following space), or 0. With `space_ends_tag` (a full HEADER was read), "TAG CONTENT" counts
+// too: RFC 3164 4.1.3 ends the TAG at the first non-alphanumeric character, and relays such as
+// rsyslog write "HOST app msg" for messages that arrived without a colon after the tag.
+size_t parse_tag(std::string_view s, SyslogMessage* m, bool space_ends_tag) {
   size_t i = 0;
   while (i < s.size() && i < 48 && tag_char(s[i])) i++;
   if (i == 0 || i >= s.size()) return 0;
@@ -206,9 +219,14 @@ size_t parse_tag(std::string_view s, SyslogMessage* m) {
     pid = s.substr(i + 1, close - i - 1);
     i = close + 1;
   }
-  if (s[i] != ':') return 0;
-  i++;
-  if (i < s.size() && s[i] == ' ') i++;
+  if (s[i] == ':') {
+    i++;
+    if (i < s.size() && s[i] == ' ') i++;
+  } else if (space_ends_tag && pid.empty() && s[i] == ' ') {
+    i++;
+  } else {
+    return 0;
+  }
   m->app_name = std::string(tag);
   m->procid = std::string(pid);
   return i;
@@ -216,14 +234,15 @@ size_t parse_tag(std::string_view s, SyslogMessage* m) {
 
 void parse_3164(std::string_view s, size_t pos, int64_t now_ms, SyslogMessage* m) {
   m->rfc5424 = false;
-  if (!parse_3164_time(s, pos, now_ms, &m->timestamp_ms)) {
+  size_t time_len = parse_3164_time(s, pos, now_ms, &m->timestamp_ms);
+  if (time_len == 0) {
     m->timestamp_ms = now_ms;
     std::string_view rest = s.substr(pos);
-    size_t n = parse_tag(rest, m);
+    size_t n = parse_tag(rest, m, /*space_ends_tag=*/false);
     m->message = std::string(rest.substr(n));
     return;
   }
-  pos += 15;
+  pos += time_len;
   if (pos < s.size() && s[pos] == ' ') pos++;
   std::string_view rest = s.substr(pos);
   // HOSTNAME, unless the next word is already the TAG (local senders omit the hostname).
@@ -234,7 +253,7 @@ void parse_3164(std::string_view s, size_t pos, int64_t now_ms, SyslogMessage* m
     m->hostname = std::string(word);
     rest.remove_prefix(word_end + 1);
   }
-  size_t n = parse_tag(rest, m);
+  size_t n = parse_tag(rest, m, /*space_ends_tag=*/true);
   m->message = std::string(rest.substr(n));
 }
 

@@ -110,6 +110,28 @@ TEST(SyslogTest, Rfc3164WithAndWithoutHostname) {
   EXPECT_EQ(syslog_to_event(m).severity_text, "NOTICE");
 }
 
+TEST(SyslogTest, Rfc3164HeaderWithRfc3339Timestamp) {
+  // rsyslog's RSYSLOG_ForwardFormat: "<PRI>TIMESTAMP(RFC 3339) HOSTNAME TAG MSG".
+  SyslogMessage m;
+  ASSERT_TRUE(parse_syslog("<11>2023-11-14T21:59:58.123456+01:00 web01 billing: disk full", kNow,
+                           &m)
+                  .ok());
+  EXPECT_FALSE(m.rfc5424);
+  EXPECT_EQ(m.timestamp_ms, 1'699'995'598'123);  // 2023-11-14T20:59:58.123Z
+  EXPECT_EQ(m.hostname, "web01");
+  EXPECT_EQ(m.app_name, "billing");
+  EXPECT_EQ(m.message, "disk full");
+  // rsyslog relays an RFC 5424 message as "HOST APP MSG" (no colon after the tag).
+  ASSERT_TRUE(parse_syslog("<11>2023-11-14T20:59:58Z vm billing disk full", kNow, &m).ok());
+  EXPECT_EQ(m.hostname, "vm");
+  EXPECT_EQ(m.app_name, "billing");
+  EXPECT_EQ(m.message, "disk full");
+  // A malformed RFC 3339 time is not a header: the whole text is the message.
+  ASSERT_TRUE(parse_syslog("<11>2023-11-14Tnonsense web01 x: y", kNow, &m).ok());
+  EXPECT_EQ(m.timestamp_ms, kNow);
+  EXPECT_EQ(m.hostname, "");
+}
+
 TEST(SyslogTest, DecodeMessagesKeepsGoodOnes) {
   std::vector<std::string> msgs = {"<13>Nov 14 22:00:00 web1 app: one", "bad",
                                    "<13>Nov 14 22:00:01 web1 app: two",
