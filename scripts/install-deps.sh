@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Installs what opsight needs to build and test on Debian 12, only what is missing.
-# Usage: scripts/install-deps.sh [build|test]
+# Usage: scripts/install-deps.sh [build|test|bench]
+#   bench = test + ClickHouse and zstd for bench/e2e/run_logs_vs_clickhouse.py (never installed by
+#   `make test`).
 set -euo pipefail
 mode=${1:-build}
 pkgs=(cmake ninja-build g++ ccache pkg-config make
       libboost-dev libboost-system-dev libzstd-dev libsnappy-dev libre2-dev libsimdjson-dev
       libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libroaring-dev libsqlite3-dev zlib1g-dev)
-if [ "$mode" = test ]; then
-  pkgs+=(libgtest-dev libgmock-dev libbenchmark-dev python3 prometheus curl)
+if [ "$mode" = test ] || [ "$mode" = bench ]; then
+  pkgs+=(libgtest-dev libgmock-dev libbenchmark-dev python3 prometheus curl rsyslog)
+fi
+if [ "$mode" = bench ]; then
+  pkgs+=(clickhouse-server clickhouse-client zstd)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
@@ -24,5 +29,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [[ " ${missing[*]} " == *" prometheus "* ]]; then
     $sudo_cmd systemctl stop prometheus prometheus-node-exporter 2>/dev/null || true
     $sudo_cmd pkill -x prometheus 2>/dev/null || true
+  fi
+  # Likewise rsyslog's system daemon: the syslog test runs its own rsyslogd.
+  if [[ " ${missing[*]} " == *" rsyslog "* ]]; then
+    $sudo_cmd systemctl stop rsyslog syslog.socket 2>/dev/null || true
+    $sudo_cmd pkill -x rsyslogd 2>/dev/null || true
+  fi
+  # clickhouse-server enables a system service on install; the logs benchmark runs its own.
+  if [[ " ${missing[*]} " == *" clickhouse-server "* ]]; then
+    $sudo_cmd systemctl stop clickhouse-server 2>/dev/null || true
+    $sudo_cmd systemctl disable clickhouse-server 2>/dev/null || true
   fi
 fi

@@ -7,6 +7,7 @@
 
 #include "api/http/server.h"
 #include "common/status.h"
+#include "ingest/logs/log_batch.h"
 #include "ingest/metric_batch.h"
 
 namespace opsight::server {
@@ -20,6 +21,27 @@ struct MetricsStorageConfig {
   uint64_t head_max_bytes = 256ull << 20;
 };
 
+// The embedded log store and its queries (config `logs:`).
+struct LogsConfig {
+  uint64_t head_max_bytes = 256ull << 20;
+  int64_t head_flush_age_ms = 10LL * 60'000;
+  uint64_t block_target_bytes = 16ull << 20;
+  int flush_zstd_level = 3;
+  int compact_zstd_level = 9;
+  ingest::LogLimits limits;
+  size_t max_queries = 30;  // running + scheduled Logs Insights queries
+  int64_t query_deadline_ms = 15LL * 60'000;
+  uint64_t max_bytes_scanned = 100ull << 30;  // per query
+  size_t max_rows = 10'000;
+};
+
+// Syslog receivers (config `syslog:`), off unless an address is given.
+struct SyslogConfig {
+  std::string udp_listen;  // e.g. "127.0.0.1:5514"
+  std::string tcp_listen;
+  size_t max_connections = 64;
+};
+
 struct WalConfig {
   bool fsync = true;  // sync: fsync (default) | interval
   int64_t sync_interval_ms = 1000;
@@ -31,6 +53,8 @@ struct ServerConfig {
   api::HttpServerOptions http;
   WalConfig wal;
   MetricsStorageConfig metrics;
+  LogsConfig logs;
+  SyslogConfig syslog;
   ingest::Limits limits;
   int64_t shutdown_drain_ms = 10'000;
 };

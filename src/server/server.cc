@@ -5,6 +5,7 @@
 #include <csignal>
 
 #include "api/http/server.h"
+#include "api/native/logs_api.h"
 #include "api/native/metrics_ingest_api.h"
 #include "api/native/metrics_query_api.h"
 #include "api/prom/series_api.h"
@@ -13,6 +14,9 @@
 #include "common/logging.h"
 #include "common/self_metrics.h"
 #include "server/process_metrics.h"
+#include "query/insights/query_service.h"
+#include "server/syslog_listener.h"
+#include "storage/logstore/store.h"
 #include "storage/tsdb/db.h"
 
 namespace opsight::server {
@@ -44,6 +48,32 @@ class ServerImpl final : public Server {
     log::info("metrics store open in {} ms ({} series)",
               (Clock::real()->mono_ns() - t0) / 1'000'000, metrics_->stats().num_series);
 
+    storage::logstore::Options lo;
+    lo.dir = join_path(cfg_.data_dir, "logs");
+    lo.wal_sync = o.wal_sync;
+    lo.wal_sync_interval_ms = o.wal_sync_interval_ms;
+    lo.head_max_bytes = cfg_.logs.head_max_bytes;
+    lo.head_flush_age_ms = cfg_.logs.head_flush_age_ms;
+    lo.block_target_bytes = cfg_.logs.block_target_bytes;
+    lo.flush_zstd_level = cfg_.logs.flush_zstd_level;
+    lo.compact_zstd_level = cfg_.logs.compact_zstd_level;
+    t0 = Clock::real()->mono_ns();
+    ASSIGN_OR_RETURN(logs_, storage::logstore::Store::open(lo));
+    log::info("log store open in {} ms", (Clock::real()->mono_ns() - t0) / 1'000'000);
+    query::insights::QueryServiceOptions qo;
+    qo.max_queries = cfg_.logs.max_queries;
+    qo.deadline_ms = cfg_.logs.query_deadline_ms;
+    qo.max_bytes_scanned = cfg_.logs.max_bytes_scanned;
+    qo.max_rows = std::max(qo.max_rows, cfg_.logs.max_rows);
+    log_queries_ =
+        std::make_unique<query::insights::LogQueryService>(logs_.get(), Clock::real(), qo);
+    if (!cfg_.syslog.udp_listen.empty() || !cfg_.syslog.tcp_listen.empty()) {
+      ASSIGN_OR_RETURN(syslog_,
+                       SyslogListener::start({cfg_.syslog.udp_listen, cfg_.syslog.tcp_listen,
+                                              cfg_.syslog.max_connections},
+                                             logs_.get(), Clock::real(), cfg_.logs.limits));
+    }
+
     register_process_metrics();
     build_routes();
     ASSIGN_OR_RETURN(http_, api::HttpServer::start(cfg_.http, &router_));
@@ -61,8 +91,14 @@ class ServerImpl final : public Server {
     shut_ = true;
     ready_ = false;
     if (http_) http_->stop(cfg_.shutdown_drain_ms);
+    if (syslog_) syslog_->stop();
+    log_queries_.reset();  // cancels running queries before the store closes
     Status st;
-    if (metrics_) st = metrics_->close();
+    if (logs_) st = logs_->close();
+    if (metrics_) {
+      Status m = metrics_->close();
+      if (st.ok()) st = m;
+    }
     lock_.reset();
     return st;
   }
@@ -100,6 +136,20 @@ class ServerImpl final : public Server {
                      }};
     api::register_metrics_query_api(router_, q);
     api::register_series_api(router_, metrics_.get(), clock);
+    api::LogsDeps l;
+    l.logs = logs_.get();
+    l.metrics = metrics_.get();
+    l.queries = log_queries_.get();
+    l.log_limits = cfg_.logs.limits;
+    l.metric_limits = cfg_.limits;
+    l.clock = clock;
+    api::register_logs_api(router_, l);
+    router_.add("POST", "/api/v1/logs/admin/flush", [this](api::HttpRequest&) {
+      Status st = logs_->flush();
+      if (st.ok()) st = logs_->compact();
+      return st.ok() ? api::HttpResponse::json(200, "{}")
+                     : api::HttpResponse::text(api::http_status_for(st.code()), st.message());
+    });
   }
 
   void update_store_gauges() {
@@ -118,6 +168,9 @@ class ServerImpl final : public Server {
   ServerConfig cfg_;
   std::unique_ptr<FileLock> lock_;
   std::unique_ptr<storage::tsdb::Db> metrics_;
+  std::unique_ptr<storage::logstore::Store> logs_;
+  std::unique_ptr<query::insights::LogQueryService> log_queries_;
+  std::unique_ptr<SyslogListener> syslog_;
   api::Router router_;
   std::unique_ptr<api::HttpServer> http_;
   std::atomic<bool> ready_{false};

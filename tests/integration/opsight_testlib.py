@@ -25,6 +25,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -232,6 +233,54 @@ class OpsightServer:
     def __exit__(self, exc_type, exc, tb):
         self.cleanup(keep=exc_type is not None and bool(os.environ.get("OPSIGHT_KEEP")))
         return False
+
+
+# --- writer threads that stop while the server is killed --------------------------------
+
+class Pause:
+    """Lets the main thread stop all workers between a kill and the end of the next check."""
+
+    def __init__(self, workers):
+        self.cond = threading.Condition()
+        self.running = False
+        self.parked = 0
+        self.workers = workers
+        self.stop = False
+
+    def checkpoint(self):
+        """Called by a worker between requests; blocks while paused. False when stopping."""
+        with self.cond:
+            if self.running and not self.stop:
+                return True
+            self.parked += 1
+            self.cond.notify_all()
+            while not self.running and not self.stop:
+                self.cond.wait(timeout=1.0)
+            self.parked -= 1
+            return not self.stop
+
+    def pause_and_wait(self, timeout_s):
+        with self.cond:
+            self.running = False
+            if self.stop:
+                return
+            deadline = time.monotonic() + timeout_s
+            while self.parked < self.workers and not self.stop:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    fail(f"only {self.parked}/{self.workers} workers paused within "
+                            f"{timeout_s:.0f}s (a request hung?)")
+                self.cond.wait(timeout=left)
+
+    def resume(self):
+        with self.cond:
+            self.running = True
+            self.cond.notify_all()
+
+    def finish(self):
+        with self.cond:
+            self.stop = True
+            self.cond.notify_all()
 
 
 # --- VictoriaMetrics JSON lines ---------------------------------------------------------------

@@ -75,52 +75,6 @@ class State:
         self.compactions = 0
 
 
-class Pause:
-    """Lets the main thread stop all workers between a kill and the end of the next check."""
-
-    def __init__(self, workers):
-        self.cond = threading.Condition()
-        self.running = False
-        self.parked = 0
-        self.workers = workers
-        self.stop = False
-
-    def checkpoint(self):
-        """Called by a worker between requests; blocks while paused. False when stopping."""
-        with self.cond:
-            if self.running and not self.stop:
-                return True
-            self.parked += 1
-            self.cond.notify_all()
-            while not self.running and not self.stop:
-                self.cond.wait(timeout=1.0)
-            self.parked -= 1
-            return not self.stop
-
-    def pause_and_wait(self, timeout_s):
-        with self.cond:
-            self.running = False
-            if self.stop:
-                return
-            deadline = time.monotonic() + timeout_s
-            while self.parked < self.workers and not self.stop:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    tl.fail(f"only {self.parked}/{self.workers} workers paused within "
-                            f"{timeout_s:.0f}s (a request hung?)")
-                self.cond.wait(timeout=left)
-
-    def resume(self):
-        with self.cond:
-            self.running = True
-            self.cond.notify_all()
-
-    def finish(self):
-        with self.cond:
-            self.stop = True
-            self.cond.notify_all()
-
-
 def writer(w, server, state, pause):
     rng = random.Random(SEED * 1000 + w)
     batch_no = 0
@@ -233,7 +187,7 @@ def run():
     state = State(base_ms)
     server = tl.OpsightServer(log_name="kill9.log")
     workers = WRITERS + 1
-    pause = Pause(workers)
+    pause = tl.Pause(workers)
     threads = []
     try:
         server.start()
