@@ -109,6 +109,11 @@ struct LogScan {
   // skip blocks that cannot match. The caller still filters every record it gets.
   std::vector<std::string> required_substrings;
   bool newest_first = false;          // order of records (ties in any order)
+  // What the caller reads of each record, so the store can skip decoding the rest. Without
+  // need_message, LogRecord.message may be empty; without need_fields, LogRecord.fields may be
+  // empty. Timestamps, stream, group, severity and trace/span ids are always filled.
+  bool need_message = true;
+  bool need_fields = true;
   uint64_t max_bytes_scanned = 0;     // 0 = no limit; beyond it next() fails ResourceExhausted
 };
 

@@ -67,6 +67,11 @@ struct ScanHints {
   // `or`, `not`, `in` or regexes.
   std::vector<std::string> required_substrings;
   bool newest_first = true;
+  // Whether the query reads @message / any discovered field (LogScan.need_message /
+  // need_fields). Must be true whenever the query could read them (a bare `fields` list that
+  // names them, a `parse`, `pattern`, functions over them, the default @message column, ...).
+  bool needs_message = true;
+  bool needs_fields = true;
 };
 ScanHints scan_hints(const Query& query);
 
