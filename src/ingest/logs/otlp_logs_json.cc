@@ -112,71 +112,19 @@ Status parse_record(Element e, const std::string& path, OtlpLogRecord* rec,
   return OkStatus();
 }
 
-Status parse_scope_logs(Element e, const std::string& path, OtlpScopeLogs* sl,
-                        otlp::DecodeBudget* budget) {
-  if (!budget->take()) return otlp::budget_exhausted_error();
-  object obj;
-  RETURN_IF_ERROR(json::as_object(e, path, &obj));
-  for (auto f : obj) {
-    if (is_null(f.value)) continue;
-    if (f.key == "scope") {
-      RETURN_IF_ERROR(json::decode_scope(f.value, path + ".scope", &sl->scope, budget));
-    } else if (is_field(f.key, "logRecords", "log_records")) {
-      array arr;
-      RETURN_IF_ERROR(json::as_array(f.value, path + ".logRecords", &arr));
-      for (Element x : arr) {
-        std::string rp = fmt::format("{}.logRecords[{}]", path, sl->log_records.size());
-        RETURN_IF_ERROR(parse_record(x, rp, &sl->log_records.emplace_back(), budget));
-      }
-    }
-  }
-  return OkStatus();
-}
-
-Status parse_resource_logs(Element e, const std::string& path, OtlpResourceLogs* rl,
-                           otlp::DecodeBudget* budget) {
-  if (!budget->take()) return otlp::budget_exhausted_error();
-  object obj;
-  RETURN_IF_ERROR(json::as_object(e, path, &obj));
-  for (auto f : obj) {
-    if (is_null(f.value)) continue;
-    if (f.key == "resource") {
-      RETURN_IF_ERROR(json::decode_resource(f.value, path + ".resource", &rl->resource, budget));
-    } else if (is_field(f.key, "scopeLogs", "scope_logs")) {
-      array arr;
-      RETURN_IF_ERROR(json::as_array(f.value, path + ".scopeLogs", &arr));
-      for (Element x : arr) {
-        std::string sp = fmt::format("{}.scopeLogs[{}]", path, rl->scope_logs.size());
-        RETURN_IF_ERROR(parse_scope_logs(x, sp, &rl->scope_logs.emplace_back(), budget));
-      }
-    }
-  }
-  return OkStatus();
-}
-
 }  // namespace
 
 Status parse_logs_request_json(std::string_view body, ExportLogsRequest* out) {
-  simdjson::dom::parser parser;
-  simdjson::padded_string padded(body);
-  Element doc;
-  if (auto err = parser.parse(padded).get(doc); err != simdjson::SUCCESS) {
-    return Status::invalid_argument(
-        fmt::format("malformed OTLP JSON: {}", simdjson::error_message(err)));
-  }
-  object root;
-  RETURN_IF_ERROR(json::as_object(doc, "ExportLogsServiceRequest", &root));
-  otlp::DecodeBudget budget;
-  for (auto f : root) {
-    if (is_null(f.value) || !is_field(f.key, "resourceLogs", "resource_logs")) continue;
-    array arr;
-    RETURN_IF_ERROR(json::as_array(f.value, "resourceLogs", &arr));
-    for (Element x : arr) {
-      std::string path = fmt::format("resourceLogs[{}]", out->resource_logs.size());
-      RETURN_IF_ERROR(parse_resource_logs(x, path, &out->resource_logs.emplace_back(), &budget));
-    }
-  }
-  return OkStatus();
+  static constexpr otlp::json::EnvelopeNames kNames{"ExportLogsServiceRequest",
+                                                    "resourceLogs",
+                                                    "resource_logs",
+                                                    "scopeLogs",
+                                                    "scope_logs",
+                                                    "logRecords",
+                                                    "log_records"};
+  return otlp::json::decode_envelope(body, kNames, &out->resource_logs,
+                                     &OtlpResourceLogs::scope_logs, &OtlpScopeLogs::log_records,
+                                     parse_record);
 }
 
 Status decode_logs_json(std::string_view body, int64_t now_ms, const LogLimits& limits,

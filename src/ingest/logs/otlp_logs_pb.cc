@@ -4,21 +4,13 @@
 
 #include <fmt/format.h>
 
+#include "ingest/otlp/otlp_pb_envelope.h"
 #include "wire/protobuf.h"
 
 namespace opsight::ingest::logs {
 namespace {
 
 using wire::pb::Reader;
-
-Status malformed(const std::string& path, std::string_view what) {
-  return Status::invalid_argument(fmt::format("malformed OTLP protobuf at {}: {}", path, what));
-}
-
-Status check(const Reader& r, const std::string& path) {
-  if (!r.ok()) return malformed(path, r.error());
-  return OkStatus();
-}
 
 Status parse_record(std::string_view data, const std::string& path, OtlpLogRecord* rec,
                     otlp::DecodeBudget* budget) {
@@ -37,13 +29,13 @@ Status parse_record(std::string_view data, const std::string& path, OtlpLogRecor
         break;
       case 5: {
         Status st = otlp::decode_any_value_pb(r.bytes(), &rec->body, budget);
-        if (!st.ok()) return malformed(path + ".body", st.message());
+        if (!st.ok()) return otlp::pb_malformed(path + ".body", st.message());
         break;
       }
       case 6: {
         otlp::KeyValue kv;
         Status st = otlp::decode_key_value_pb(r.bytes(), &kv, budget);
-        if (!st.ok()) return malformed(path + ".attributes", st.message());
+        if (!st.ok()) return otlp::pb_malformed(path + ".attributes", st.message());
         rec->attributes.push_back(std::move(kv));
         break;
       }
@@ -69,53 +61,16 @@ Status parse_record(std::string_view data, const std::string& path, OtlpLogRecor
         break;
     }
   }
-  return check(r, path);
-}
-
-Status parse_scope_logs(std::string_view data, const std::string& path, OtlpScopeLogs* sl,
-                        otlp::DecodeBudget* budget) {
-  if (!budget->take()) return otlp::budget_exhausted_error();
-  Reader r(data);
-  while (r.next()) {
-    if (r.field() == 1) {
-      Status st = otlp::decode_scope_pb(r.bytes(), &sl->scope, budget);
-      if (!st.ok()) return malformed(path + ".scope", st.message());
-    } else if (r.field() == 2) {
-      std::string rp = fmt::format("{}.log_records[{}]", path, sl->log_records.size());
-      RETURN_IF_ERROR(parse_record(r.bytes(), rp, &sl->log_records.emplace_back(), budget));
-    }
-  }
-  return check(r, path);
-}
-
-Status parse_resource_logs(std::string_view data, const std::string& path, OtlpResourceLogs* rl,
-                           otlp::DecodeBudget* budget) {
-  if (!budget->take()) return otlp::budget_exhausted_error();
-  Reader r(data);
-  while (r.next()) {
-    if (r.field() == 1) {
-      Status st = otlp::decode_resource_pb(r.bytes(), &rl->resource, budget);
-      if (!st.ok()) return malformed(path + ".resource", st.message());
-    } else if (r.field() == 2) {
-      std::string sp = fmt::format("{}.scope_logs[{}]", path, rl->scope_logs.size());
-      RETURN_IF_ERROR(parse_scope_logs(r.bytes(), sp, &rl->scope_logs.emplace_back(), budget));
-    }
-  }
-  return check(r, path);
+  return otlp::pb_check(r, path);
 }
 
 }  // namespace
 
 Status parse_logs_request_protobuf(std::string_view body, ExportLogsRequest* out) {
-  otlp::DecodeBudget budget;
-  Reader r(body);
-  while (r.next()) {
-    if (r.field() != 1) continue;
-    std::string path = fmt::format("resource_logs[{}]", out->resource_logs.size());
-    RETURN_IF_ERROR(
-        parse_resource_logs(r.bytes(), path, &out->resource_logs.emplace_back(), &budget));
-  }
-  return check(r, "ExportLogsServiceRequest");
+  static constexpr otlp::PbEnvelopeNames kNames{"ExportLogsServiceRequest", "resource_logs",
+                                                "scope_logs", "log_records"};
+  return otlp::decode_envelope_pb(body, kNames, &out->resource_logs, &OtlpResourceLogs::scope_logs,
+                                  &OtlpScopeLogs::log_records, parse_record);
 }
 
 Status decode_logs_protobuf(std::string_view body, int64_t now_ms, const LogLimits& limits,

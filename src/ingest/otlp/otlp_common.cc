@@ -1,5 +1,7 @@
 #include "ingest/otlp/otlp_common.h"
 
+#include "ingest/otlp/otlp_pb_envelope.h"
+
 #include <fmt/format.h>
 
 #include <charconv>
@@ -98,6 +100,15 @@ int base64_digit(char c) {
 }
 
 }  // namespace
+
+Status pb_malformed(const std::string& path, std::string_view what) {
+  return Status::invalid_argument(fmt::format("malformed OTLP protobuf at {}: {}", path, what));
+}
+
+Status pb_check(const wire::pb::Reader& r, const std::string& path) {
+  if (!r.ok()) return pb_malformed(path, r.error());
+  return OkStatus();
+}
 
 Status budget_exhausted_error() {
   return Status::invalid_argument(

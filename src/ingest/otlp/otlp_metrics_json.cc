@@ -300,72 +300,19 @@ Status parse_metric(Element e, const std::string& path, Metric* m, DecodeBudget*
   return OkStatus();
 }
 
-Status parse_scope_metrics(Element e, const std::string& path, ScopeMetrics* sm,
-                           DecodeBudget* budget) {
-  if (!budget->take()) return budget_exhausted_error();
-  object obj;
-  RETURN_IF_ERROR(json::as_object(e, path, &obj));
-  for (auto f : obj) {
-    if (is_null(f.value)) continue;
-    if (f.key == "scope") {
-      RETURN_IF_ERROR(json::decode_scope(f.value, path + ".scope", &sm->scope, budget));
-    } else if (f.key == "metrics") {
-      array arr;
-      RETURN_IF_ERROR(json::as_array(f.value, path + ".metrics", &arr));
-      for (Element x : arr) {
-        std::string mp = fmt::format("{}.metrics[{}]", path, sm->metrics.size());
-        RETURN_IF_ERROR(parse_metric(x, mp, &sm->metrics.emplace_back(), budget));
-      }
-    }
-  }
-  return OkStatus();
-}
-
-Status parse_resource_metrics(Element e, const std::string& path, ResourceMetrics* rm,
-                              DecodeBudget* budget) {
-  if (!budget->take()) return budget_exhausted_error();
-  object obj;
-  RETURN_IF_ERROR(json::as_object(e, path, &obj));
-  for (auto f : obj) {
-    if (is_null(f.value)) continue;
-    if (f.key == "resource") {
-      RETURN_IF_ERROR(json::decode_resource(f.value, path + ".resource", &rm->resource, budget));
-    } else if (is_field(f.key, "scopeMetrics", "scope_metrics")) {
-      array arr;
-      RETURN_IF_ERROR(json::as_array(f.value, path + ".scopeMetrics", &arr));
-      for (Element x : arr) {
-        std::string sp = fmt::format("{}.scopeMetrics[{}]", path, rm->scope_metrics.size());
-        RETURN_IF_ERROR(parse_scope_metrics(x, sp, &rm->scope_metrics.emplace_back(), budget));
-      }
-    }
-  }
-  return OkStatus();
-}
-
 }  // namespace
 
 Status parse_metrics_request_json(std::string_view body, ExportMetricsRequest* out) {
-  simdjson::dom::parser parser;
-  simdjson::padded_string padded(body);
-  Element doc;
-  if (auto err = parser.parse(padded).get(doc); err != simdjson::SUCCESS) {
-    return Status::invalid_argument(
-        fmt::format("malformed OTLP JSON: {}", simdjson::error_message(err)));
-  }
-  DecodeBudget budget_storage;
-  DecodeBudget* budget = &budget_storage;
-  object obj;
-  RETURN_IF_ERROR(json::as_object(doc, "ExportMetricsServiceRequest", &obj));
-  for (auto f : obj) {
-    if (is_null(f.value) || !is_field(f.key, "resourceMetrics", "resource_metrics")) continue;
-    array arr;
-    RETURN_IF_ERROR(json::as_array(f.value, "resourceMetrics", &arr));
-    for (Element x : arr) {
-      std::string rp = fmt::format("resourceMetrics[{}]", out->resource_metrics.size());
-      RETURN_IF_ERROR(parse_resource_metrics(x, rp, &out->resource_metrics.emplace_back(), budget));
-    }
-  }
-  return OkStatus();
+  static constexpr json::EnvelopeNames kNames{"ExportMetricsServiceRequest",
+                                              "resourceMetrics",
+                                              "resource_metrics",
+                                              "scopeMetrics",
+                                              "scope_metrics",
+                                              "metrics",
+                                              "metrics"};
+  return json::decode_envelope(body, kNames, &out->resource_metrics,
+                               &ResourceMetrics::scope_metrics, &ScopeMetrics::metrics,
+                               parse_metric);
 }
 
 Status decode_metrics_json(std::string_view body, MetricBatch* out, OtlpResult* result) {

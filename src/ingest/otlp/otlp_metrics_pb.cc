@@ -4,6 +4,7 @@
 
 #include <limits>
 
+#include "ingest/otlp/otlp_pb_envelope.h"
 #include "wire/protobuf.h"
 
 namespace opsight::ingest::otlp {
@@ -12,19 +13,10 @@ namespace {
 
 using wire::pb::Reader;
 
-Status malformed(const std::string& path, std::string_view what) {
-  return Status::invalid_argument(fmt::format("malformed OTLP protobuf at {}: {}", path, what));
-}
-
-Status check(const Reader& r, const std::string& path) {
-  if (!r.ok()) return malformed(path, r.error());
-  return OkStatus();
-}
-
 Status read_sint32(Reader& r, const std::string& path, const char* field, int32_t* out) {
   int64_t v = r.sint64();
   if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max()) {
-    return malformed(path, fmt::format("{} = {} does not fit sint32", field, v));
+    return pb_malformed(path, fmt::format("{} = {} does not fit sint32", field, v));
   }
   *out = static_cast<int32_t>(v);
   return OkStatus();
@@ -34,7 +26,7 @@ Status read_attribute(Reader& r, const std::string& path, std::vector<KeyValue>*
                       DecodeBudget* budget) {
   KeyValue kv;
   Status st = decode_key_value_pb(r.bytes(), &kv, budget);
-  if (!st.ok()) return malformed(path, st.message());
+  if (!st.ok()) return pb_malformed(path, st.message());
   attrs->push_back(std::move(kv));
   return OkStatus();
 }
@@ -80,7 +72,7 @@ Status parse_number_point(std::string_view data, const std::string& path, Number
         break;  // exemplars (5), unknown
     }
   }
-  return check(r, path);
+  return pb_check(r, path);
 }
 
 Status parse_histogram_point(std::string_view data, const std::string& path, HistogramPoint* p,
@@ -110,7 +102,7 @@ Status parse_histogram_point(std::string_view data, const std::string& path, His
         break;  // exemplars (8), min (11), max (12)
     }
   }
-  return check(r, path);
+  return pb_check(r, path);
 }
 
 Status parse_exp_buckets(std::string_view data, const std::string& path, ExpBuckets* b) {
@@ -122,7 +114,7 @@ Status parse_exp_buckets(std::string_view data, const std::string& path, ExpBuck
       r.packed_varints([&](uint64_t v) { b->bucket_counts.push_back(v); });
     }
   }
-  return check(r, path);
+  return pb_check(r, path);
 }
 
 Status parse_exp_histogram_point(std::string_view data, const std::string& path,
@@ -161,7 +153,7 @@ Status parse_exp_histogram_point(std::string_view data, const std::string& path,
         break;  // exemplars (11), min (12), max (13)
     }
   }
-  return check(r, path);
+  return pb_check(r, path);
 }
 
 Status parse_summary_point(std::string_view data, const std::string& path, SummaryPoint* p,
@@ -187,7 +179,7 @@ Status parse_summary_point(std::string_view data, const std::string& path, Summa
           if (q.field() == 1) quantile = q.dbl();
           if (q.field() == 2) value = q.dbl();
         }
-        RETURN_IF_ERROR(check(q, path + ".quantile_values"));
+        RETURN_IF_ERROR(pb_check(q, path + ".quantile_values"));
         p->quantiles.emplace_back(quantile, value);
         break;
       }
@@ -195,7 +187,7 @@ Status parse_summary_point(std::string_view data, const std::string& path, Summa
         break;
     }
   }
-  return check(r, path);
+  return pb_check(r, path);
 }
 
 // Gauge / Sum / Histogram / ExponentialHistogram / Summary bodies.
@@ -233,7 +225,7 @@ Status parse_data(std::string_view data, const std::string& path, Metric* m, Dec
       m->is_monotonic = r.boolean();
     }
   }
-  return check(r, path);
+  return pb_check(r, path);
 }
 
 Status parse_metric(std::string_view data, const std::string& path, Metric* m,
@@ -275,55 +267,16 @@ Status parse_metric(std::string_view data, const std::string& path, Metric* m,
         break;  // metadata (12), deprecated int_* (4, 6, 8), unknown
     }
   }
-  return check(r, path);
-}
-
-Status parse_scope_metrics(std::string_view data, const std::string& path, ScopeMetrics* sm,
-                           DecodeBudget* budget) {
-  if (!budget->take()) return budget_exhausted_error();
-  Reader r(data);
-  while (r.next()) {
-    if (r.field() == 1) {
-      Status st = decode_scope_pb(r.bytes(), &sm->scope, budget);
-      if (!st.ok()) return malformed(path + ".scope", st.message());
-    } else if (r.field() == 2) {
-      std::string pp = fmt::format("{}.metrics[{}]", path, sm->metrics.size());
-      RETURN_IF_ERROR(parse_metric(r.bytes(), pp, &sm->metrics.emplace_back(), budget));
-    }
-  }
-  return check(r, path);
-}
-
-Status parse_resource_metrics(std::string_view data, const std::string& path, ResourceMetrics* rm,
-                              DecodeBudget* budget) {
-  if (!budget->take()) return budget_exhausted_error();
-  Reader r(data);
-  while (r.next()) {
-    if (r.field() == 1) {
-      Status st = decode_resource_pb(r.bytes(), &rm->resource, budget);
-      if (!st.ok()) return malformed(path + ".resource", st.message());
-    } else if (r.field() == 2) {
-      std::string pp = fmt::format("{}.scope_metrics[{}]", path, rm->scope_metrics.size());
-      RETURN_IF_ERROR(
-          parse_scope_metrics(r.bytes(), pp, &rm->scope_metrics.emplace_back(), budget));
-    }
-  }
-  return check(r, path);
+  return pb_check(r, path);
 }
 
 }  // namespace
 
 Status parse_metrics_request_protobuf(std::string_view body, ExportMetricsRequest* out) {
-  DecodeBudget budget_storage;
-  DecodeBudget* budget = &budget_storage;
-  Reader r(body);
-  while (r.next()) {
-    if (r.field() != 1) continue;
-    std::string path = fmt::format("resource_metrics[{}]", out->resource_metrics.size());
-    RETURN_IF_ERROR(
-        parse_resource_metrics(r.bytes(), path, &out->resource_metrics.emplace_back(), budget));
-  }
-  return check(r, "ExportMetricsServiceRequest");
+  static constexpr PbEnvelopeNames kNames{"ExportMetricsServiceRequest", "resource_metrics",
+                                          "scope_metrics", "metrics"};
+  return decode_envelope_pb(body, kNames, &out->resource_metrics, &ResourceMetrics::scope_metrics,
+                            &ScopeMetrics::metrics, parse_metric);
 }
 
 Status decode_metrics_protobuf(std::string_view body, MetricBatch* out, OtlpResult* result) {
