@@ -283,6 +283,34 @@ class Pause:
             self.cond.notify_all()
 
 
+def kill_cycles(server, pause, rng, kills, acked, errors, check, *, deadline, request_timeout_s,
+                before_kill=None):
+    """SIGKILLs `server` `kills` times at seeded random moments while the workers behind `pause`
+    write: each time after at least one more write was acknowledged (acked() grew), then
+    before_kill(i) (default: a random 0.05-1.5 s), kill, park the workers, restart, check(i),
+    resume. Stops early when `errors` (a list the workers append to) is not empty. `deadline` is
+    a time.monotonic() value by which the cycles must be done."""
+    for i in range(kills):
+        if time.monotonic() > deadline:
+            fail(f"time budget exhausted after {i} of {kills} kills")
+        before = acked()
+        wait_until(lambda: acked() > before or errors, 30.0, interval_s=0.01,
+                   what="a write to be acknowledged after restart")
+        if errors:
+            return
+        if before_kill is not None:
+            before_kill(i)
+        else:
+            time.sleep(rng.uniform(0.05, 1.5))
+        server.kill9()
+        pause.pause_and_wait(request_timeout_s + 15)
+        server.start()
+        if errors:
+            return
+        check(i)
+        pause.resume()
+
+
 # --- VictoriaMetrics JSON lines ---------------------------------------------------------------
 
 def import_line(metric, timestamps, values):

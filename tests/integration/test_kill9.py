@@ -200,16 +200,7 @@ def run():
         pause.resume()
         for t in threads:
             t.start()
-        for i in range(KILLS):
-            if time.monotonic() - t0 > TIME_BUDGET_S * 0.75:
-                tl.fail(f"time budget exhausted after {i} of {KILLS} kills "
-                        f"({time.monotonic() - t0:.0f}s)")
-            # Let at least one batch be acknowledged since the restart, then a random moment.
-            before = state.acked_batches
-            tl.wait_until(lambda: state.acked_batches > before or state.errors, 30.0,
-                          interval_s=0.01, what="a write to be acknowledged after restart")
-            if state.errors:
-                break
+        def before_kill(i):
             if i % 4 == 3:
                 # Kill a few ms into a compaction (block writing / WAL truncation in flight).
                 threading.Thread(target=lambda: _quiet_post(server.base + "/api/v1/admin/compact"),
@@ -217,13 +208,11 @@ def run():
                 time.sleep(rng.uniform(0.0, 0.05))
             else:
                 time.sleep(rng.uniform(0.05, 1.5))
-            server.kill9()
-            pause.pause_and_wait(REQUEST_TIMEOUT_S + 15)
-            server.start()
-            if state.errors:
-                break
-            check(server, state, [i % WRITERS], final=False)
-            pause.resume()
+
+        tl.kill_cycles(server, pause, rng, KILLS, lambda: state.acked_batches, state.errors,
+                       lambda i: check(server, state, [i % WRITERS], final=False),
+                       deadline=t0 + TIME_BUDGET_S * 0.75, request_timeout_s=REQUEST_TIMEOUT_S,
+                       before_kill=before_kill)
         if state.errors:
             tl.fail("request rejected:\n  " + "\n  ".join(state.errors[:10]))
         # Final: one more kill while writing, then a check of everything; then a clean

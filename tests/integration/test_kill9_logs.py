@@ -171,20 +171,11 @@ def run():
         pause.resume()
         for t in threads:
             t.start()
-        for i in range(KILLS):
-            if time.monotonic() - t0 > TIME_BUDGET_S * 0.75:
-                tl.fail(f"time budget exhausted after {i} of {KILLS} kills")
-            before = state.acked_batches
-            tl.wait_until(lambda: state.acked_batches > before or state.errors, 30.0,
-                          interval_s=0.01, what="a write to be acknowledged after restart")
-            if state.errors:
-                break
-            time.sleep(rng.uniform(0.02, 1.0))
-            server.kill9()
-            pause.pause_and_wait(REQUEST_TIMEOUT_S + 15)
-            server.start()
-            check(server, state, [i % WRITERS], f"after restart #{server.starts - 1}")
-            pause.resume()
+        tl.kill_cycles(server, pause, rng, KILLS, lambda: state.acked_batches, state.errors,
+                       lambda i: check(server, state, [i % WRITERS],
+                                       f"after restart #{server.starts - 1}"),
+                       deadline=t0 + TIME_BUDGET_S * 0.75, request_timeout_s=REQUEST_TIMEOUT_S,
+                       before_kill=lambda i: time.sleep(rng.uniform(0.02, 1.0)))
         if state.errors:
             tl.fail("request rejected:\n  " + "\n  ".join(state.errors[:10]))
         time.sleep(rng.uniform(0.05, 0.5))
