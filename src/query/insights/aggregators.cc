@@ -65,10 +65,10 @@ class ExtremeAgg : public Aggregator {
   Status add(const Value& v, std::optional<int64_t>, ValueBudget*) override {
     if (v.is_null()) return OkStatus();
     if (!best_) {
-      best_ = v;
+      best_ = v.owned();
     } else {
       int c = compare_values(v, *best_);
-      if (want_max_ ? c > 0 : c < 0) best_ = v;
+      if (want_max_ ? c > 0 : c < 0) best_ = v.owned();
     }
     return OkStatus();
   }
@@ -89,7 +89,7 @@ class TimeAgg : public Aggregator {
     if (v.is_null()) return OkStatus();
     int64_t t = ts.value_or(0);
     if (!best_ || (latest_ ? t > ts_ : t < ts_)) {
-      best_ = v;
+      best_ = v.owned();
       ts_ = t;
     }
     return OkStatus();
@@ -106,12 +106,13 @@ class TimeAgg : public Aggregator {
 class DistinctAgg : public Aggregator {
  public:
   Status add(const Value& v, std::optional<int64_t>, ValueBudget* budget) override {
-    auto s = as_text(v);
-    if (!s) return OkStatus();
-    if (seen_.count(*s)) return OkStatus();
+    std::string scratch;
+    std::string_view s;
+    if (!text_view(v, &scratch, &s)) return OkStatus();
+    if (seen_.count(s)) return OkStatus();
     if (budget->used >= budget->max_values) return over_budget(*budget, "count_distinct");
     budget->used++;
-    seen_.insert(std::move(*s));
+    seen_.emplace(s);
     return OkStatus();
   }
   Value result() const override { return Value::number(static_cast<double>(seen_.size())); }
@@ -120,7 +121,12 @@ class DistinctAgg : public Aggregator {
   }
 
  private:
-  std::unordered_set<std::string> seen_;
+  // Heterogeneous lookup (C++20): a row's text is looked up without copying it.
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  std::unordered_set<std::string, Hash, std::equal_to<>> seen_;
 };
 
 // pct(f, p): nearest rank over the values that read as numbers; pct(f, 0) is the minimum.

@@ -26,7 +26,8 @@ class Aggregator {
  public:
   virtual ~Aggregator() = default;
   // One row's value of the argument (for count(*), a non-null value), and its @timestamp when
-  // the row has one (earliest/latest).
+  // the row has one (earliest/latest; the caller may pass nullopt to others). `v` may borrow
+  // from the row: an aggregator that keeps it keeps an owned() copy.
   virtual Status add(const Value& v, std::optional<int64_t> ts_ms, ValueBudget* budget) = 0;
   virtual Value result() const = 0;
   virtual std::unique_ptr<Aggregator> clone() const = 0;

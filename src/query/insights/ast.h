@@ -40,6 +40,7 @@ struct Expr {
   Fn fn{};
   bool aggregate = false;  // a stats aggregation call (count, sum, pct, ...)
   std::shared_ptr<const re2::RE2> regex;
+  std::string regex_prefix;  // regex_literal_prefix of regex (text_search.h)
 
   // Canonical text: the default column name of an unaliased projection ("count(*)",
   // "bin(5m)", "avg(latency * 1000)").
@@ -81,6 +82,7 @@ struct Command {
   // the group names in order).
   std::string glob;
   std::shared_ptr<const re2::RE2> parse_regex;
+  std::string parse_prefix;        // regex_literal_prefix of parse_regex
   std::vector<std::string> names;  // parse captures; dedup fields
 };
 

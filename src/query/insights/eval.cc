@@ -3,8 +3,10 @@
 #include <re2/re2.h>
 
 #include <cmath>
+#include <span>
 
 #include "query/insights/functions.h"
+#include "query/insights/text_search.h"
 
 namespace opsight::query::insights {
 
@@ -19,7 +21,7 @@ bool RowEnv::lookup(std::string_view name, Value* out) const {
 }
 
 bool LayerEnv::lookup(std::string_view name, Value* out) const {
-  for (auto it = fields_.rbegin(); it != fields_.rend(); ++it) {
+  for (auto it = fields_->rbegin(); it != fields_->rend(); ++it) {
     if (it->first == name) {
       *out = it->second;
       return true;
@@ -77,7 +79,7 @@ bool compare(const std::string& op, const Value& a, const Value& b) {
 Value eval(const Expr& e, const Env& env, const AggregateValues* aggregates) {
   switch (e.kind) {
     case ExprKind::kLiteral:
-      return e.literal;
+      return e.literal.borrow();  // the AST outlives every row
     case ExprKind::kStar:
       return Value::boolean(true);
     case ExprKind::kField: {
@@ -85,7 +87,10 @@ Value eval(const Expr& e, const Env& env, const AggregateValues* aggregates) {
       if (env.lookup(e.name, &v)) return v;
       // The CloudWatch documentation's own samples name regex captures `user2` and read them
       // back as `@user2`; a missing @name falls back to name.
-      if (e.name.size() > 1 && e.name[0] == '@' && env.lookup(e.name.substr(1), &v)) return v;
+      if (e.name.size() > 1 && e.name[0] == '@' &&
+          env.lookup(std::string_view(e.name).substr(1), &v)) {
+        return v;
+      }
       return Value::null();
     }
     case ExprKind::kUnary: {
@@ -121,10 +126,11 @@ Value eval(const Expr& e, const Env& env, const AggregateValues* aggregates) {
     }
     case ExprKind::kLike: {
       Value v = eval(*e.args[0], env, aggregates);
-      auto s = as_text(v);
-      if (!s) return Value::boolean(false);
-      bool m =
-          e.regex ? RE2::PartialMatch(*s, *e.regex) : s->find(e.literal.str) != std::string::npos;
+      std::string scratch;
+      std::string_view s;
+      if (!text_view(v, &scratch, &s)) return Value::boolean(false);
+      bool m = e.regex ? regex_search(*e.regex, e.regex_prefix, s, nullptr, 0)
+                       : contains_text(s, e.literal.sv());
       return Value::boolean(m != e.negated);
     }
     case ExprKind::kCall: {
@@ -152,13 +158,28 @@ Value eval(const Expr& e, const Env& env, const AggregateValues* aggregates) {
           return e.args.size() > 2 ? eval(*e.args[2], env, aggregates) : Value::null();
         }
         case Fn::kBin: {
+          // datefloor(@timestamp, period), without building its argument list: bin() runs per
+          // record in `stats ... by bin(...)`.
           Value ts;
           if (!env.lookup("@timestamp", &ts)) return Value::null();
-          Value period = eval(*e.args[0], env, aggregates);
-          Value args[2] = {ts, period};
-          return call_scalar(Fn::kDatefloor, args);
+          const Expr& p = *e.args[0];
+          auto period = p.kind == ExprKind::kLiteral ? as_number(p.literal)
+                                                     : as_number(eval(p, env, aggregates));
+          auto t = as_time_ms(ts);
+          if (!t || !period || !(*period >= 1) || *period > 9.2e18) return Value::null();
+          const auto step = static_cast<int64_t>(*period);
+          int64_t q = *t / step;
+          if (*t % step != 0 && *t < 0) q--;  // floor division
+          return Value::time(q * step);
         }
         default: {
+          // Most functions take at most a few arguments: evaluate them without allocating.
+          constexpr size_t kInline = 4;
+          if (e.args.size() <= kInline) {
+            Value args[kInline];
+            for (size_t i = 0; i < e.args.size(); i++) args[i] = eval(*e.args[i], env, aggregates);
+            return call_scalar(e.fn, std::span<const Value>(args, e.args.size()));
+          }
           std::vector<Value> args;
           args.reserve(e.args.size());
           for (const auto& a : e.args) args.push_back(eval(*a, env, aggregates));
@@ -185,18 +206,22 @@ std::string literal_text(const Expr& e) {
   if (e.is_duration) return e.name;  // as written: 5m
   if (e.literal.kind == Value::Kind::kString) {
     std::string s = "\"";
-    for (char c : e.literal.str) {
+    for (char c : e.literal.sv()) {
       if (c == '"' || c == '\\') s += '\\';
       s += c;
     }
-    return s + "\"";
+    s += '"';
+    return s;
   }
   return display(e.literal).value_or("");
 }
 
 }  // namespace
 
+// Built with append() rather than chains of operator+ on temporaries: g++ 12 reports a false
+// -Werror=restrict inside std::string's operator+ at -O2/-O3 on those.
 std::string Expr::text() const {
+  std::string s;
   switch (kind) {
     case ExprKind::kLiteral:
       return literal_text(*this);
@@ -205,25 +230,41 @@ std::string Expr::text() const {
     case ExprKind::kStar:
       return "*";
     case ExprKind::kUnary:
-      return op == "not" ? "not " + args[0]->text() : "-" + args[0]->text();
+      s.append(op == "not" ? "not " : "-");
+      s.append(args[0]->text());
+      return s;
     case ExprKind::kBinary:
-      return args[0]->text() + " " + op + " " + args[1]->text();
+      s.append(args[0]->text()).append(" ").append(op).append(" ").append(args[1]->text());
+      return s;
     case ExprKind::kIn: {
-      std::string s = args[0]->text() + (negated ? " not in [" : " in [");
-      for (size_t i = 1; i < args.size(); i++) s += (i > 1 ? ", " : "") + args[i]->text();
-      return s + "]";
+      s.append(args[0]->text()).append(negated ? " not in [" : " in [");
+      for (size_t i = 1; i < args.size(); i++) {
+        if (i > 1) s.append(", ");
+        s.append(args[i]->text());
+      }
+      s.append("]");
+      return s;
     }
     case ExprKind::kLike: {
-      std::string rhs = regex ? "/" + literal.str + "/" : literal_text(*this);
-      return args[0]->text() + (negated ? " not like " : " like ") + rhs;
+      s.append(args[0]->text()).append(negated ? " not like " : " like ");
+      if (regex) {
+        s.append("/").append(literal.sv()).append("/");
+      } else {
+        s.append(literal_text(*this));
+      }
+      return s;
     }
     case ExprKind::kCall: {
-      std::string s = name + "(";
-      for (size_t i = 0; i < args.size(); i++) s += (i ? ", " : "") + args[i]->text();
-      return s + ")";
+      s.append(name).append("(");
+      for (size_t i = 0; i < args.size(); i++) {
+        if (i) s.append(", ");
+        s.append(args[i]->text());
+      }
+      s.append(")");
+      return s;
     }
   }
-  return "";
+  return s;
 }
 
 }  // namespace opsight::query::insights

@@ -33,16 +33,25 @@ class RowEnv : public Env {
   const Row* row_;
 };
 
-// Fields set by a command over an underlying row.
+// Fields set by a command over an underlying row. Names are views: they must outlive the layer
+// (they come from the query's AST or its compiled regexes). lookup() copies a value out, so a
+// borrowed value stays borrowed (cheap) and an owned one is copied (never a view into the layer).
 class LayerEnv : public Env {
  public:
-  explicit LayerEnv(const Env* base) : base_(base) {}
-  void set(std::string name, Value v) { fields_.emplace_back(std::move(name), std::move(v)); }
+  using Fields = std::vector<std::pair<std::string_view, Value>>;
+  explicit LayerEnv(const Env* base) : base_(base), fields_(&own_) {}
+  // Keeps the fields in *storage (cleared first), so an operator can reuse its capacity from row
+  // to row. *storage must not be used by anyone else while the layer is alive.
+  LayerEnv(const Env* base, Fields* storage) : base_(base), fields_(storage) { storage->clear(); }
+  LayerEnv(const LayerEnv&) = delete;
+  LayerEnv& operator=(const LayerEnv&) = delete;
+  void set(std::string_view name, Value v) { fields_->emplace_back(name, std::move(v)); }
   bool lookup(std::string_view name, Value* out) const override;
 
  private:
   const Env* base_;
-  Row fields_;
+  Fields own_;
+  Fields* fields_;
 };
 
 // Values of the aggregation calls of a stats projection, by node (stats evaluation only).

@@ -1,4 +1,6 @@
 // Execution (the incremental runner of a parsed query) and scan_hints.
+#include <algorithm>
+
 #include "query/insights/functions.h"
 #include "query/insights/insights.h"
 #include "query/insights/operators.h"
@@ -40,7 +42,7 @@ bool is_message(const Expr& e) {
 }
 bool is_string_literal(const Expr& e) {
   return e.kind == ExprKind::kLiteral && e.literal.kind == Value::Kind::kString &&
-         !e.literal.str.empty();
+         !e.literal.sv().empty();
 }
 
 void required_from(const Expr& e, std::vector<std::string>* out) {
@@ -50,24 +52,102 @@ void required_from(const Expr& e, std::vector<std::string>* out) {
     return;
   }
   if (e.kind == ExprKind::kLike && !e.negated && !e.regex && is_message(*e.args[0]) &&
-      !e.literal.str.empty()) {
-    out->push_back(e.literal.str);
+      !e.literal.sv().empty()) {
+    out->emplace_back(e.literal.sv());
   } else if (e.kind == ExprKind::kBinary && e.op == "=") {
     if (is_message(*e.args[0]) && is_string_literal(*e.args[1])) {
-      out->push_back(e.args[1]->literal.str);
+      out->emplace_back(e.args[1]->literal.sv());
     } else if (is_message(*e.args[1]) && is_string_literal(*e.args[0])) {
-      out->push_back(e.args[0]->literal.str);
+      out->emplace_back(e.args[0]->literal.sv());
     }
   } else if (e.kind == ExprKind::kCall && e.fn == Fn::kStrcontains && is_message(*e.args[0]) &&
              is_string_literal(*e.args[1])) {
-    out->push_back(e.args[1]->literal.str);
+    out->emplace_back(e.args[1]->literal.sv());
   }
+}
+
+// What of a record the query reads (ScanHints::needs_message / needs_fields). Walks the
+// commands in order up to the first stats or pattern (after which rows are their output, not
+// records), keeping the names that earlier commands define: a layer set by fields / display /
+// unmask / parse shadows the record (even with a null), so reading such a name reads no record.
+// Every other name reads the record: the generated fields other than @message need neither
+// (they are always filled), @message needs the message, and anything else (discovered fields,
+// severityText / traceId / spanId, which a discovered field of that name shadows, and "@x",
+// which reads the field "@x" and falls back to "x") needs the fields.
+class RecordReads {
+ public:
+  explicit RecordReads(ScanHints* h) : h_(h) {}
+  void define(std::string_view name) { defined_.emplace_back(name); }
+  void read(std::string_view name) {
+    if (std::find(defined_.begin(), defined_.end(), name) != defined_.end()) return;
+    if (name == "@timestamp" || name == "@logStream" || name == "@log" ||
+        name == "@ingestionTime") {
+      return;
+    }
+    if (name == "@message") {
+      h_->needs_message = true;
+    } else {
+      h_->needs_fields = true;
+    }
+  }
+  void read(const Expr& e) {
+    if (e.kind == ExprKind::kField) read(e.name);
+    for (const auto& a : e.args) read(*a);  // bin() reads @timestamp: nothing to ask for
+  }
+
+ private:
+  ScanHints* h_;
+  std::vector<std::string> defined_;
+};
+
+void record_reads(const QueryAst& ast, ScanHints* h) {
+  h->needs_message = false;
+  h->needs_fields = false;
+  RecordReads reads(h);
+  for (const auto& c : ast.commands) {
+    switch (c.kind) {
+      case CommandKind::kFields:
+      case CommandKind::kDisplay:
+      case CommandKind::kUnmask:
+        // In order: a projection may read the ones before it.
+        for (const auto& p : c.projections) {
+          reads.read(*p.expr);
+          if (!(p.expr->kind == ExprKind::kField && p.expr->name == p.name)) reads.define(p.name);
+        }
+        break;
+      case CommandKind::kFilter:
+        reads.read(*c.expr);
+        break;
+      case CommandKind::kParse:
+        reads.read(*c.expr);
+        for (const auto& n : c.names) reads.define(n);
+        break;
+      case CommandKind::kSort:
+        for (const auto& k : c.sort) reads.read(*k.expr);
+        break;
+      case CommandKind::kDedup:
+        for (const auto& n : c.names) reads.read(n);
+        break;
+      case CommandKind::kLimit:
+        break;
+      case CommandKind::kStats:
+        for (const auto& p : c.by) reads.read(*p.expr);
+        for (const auto& p : c.projections) reads.read(*p.expr);
+        return;
+      case CommandKind::kPattern:
+        reads.read(*c.expr);
+        return;
+    }
+  }
+  // No stats or pattern: the result columns are read from the (layered) records.
+  for (const auto& col : output_columns(ast)) reads.read(col);
 }
 
 }  // namespace
 
 ScanHints scan_hints(const Query& query) {
   ScanHints h;
+  record_reads(query.ast(), &h);
   bool message_reassigned = false;
   bool stop_filters = false;
   for (const auto& c : query.ast().commands) {

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <string>
 
+#include "query/insights/text_search.h"
+
 namespace opsight::query::insights {
 namespace {
 
@@ -229,9 +231,13 @@ Value call_scalar(Fn fn, std::span<const Value> args) {
       return Value::string(std::move(out));
     }
     case Fn::kStrcontains: {
-      auto s = text(0), sub = text(1);
-      if (!s || !sub) return Value::number(0);
-      return Value::number(s->find(*sub) != std::string::npos ? 1 : 0);
+      std::string scratch_s, scratch_sub;
+      std::string_view s, sub;
+      if (args.size() < 2 || !text_view(args[0], &scratch_s, &s) ||
+          !text_view(args[1], &scratch_sub, &sub)) {
+        return Value::number(0);
+      }
+      return Value::number(contains_text(s, sub) ? 1 : 0);
     }
     case Fn::kIsempty: {
       auto s = text(0);

@@ -13,6 +13,10 @@
 //   stats / sort / dedup / pattern run per record without keeping it; those four keep bounded
 //   state (aggregates per group, a top-N, first row per key, the mined values) and feed the rest
 //   of the chain as rows when the scan ends (or on a snapshot, from a copy of the state).
+//   Per record nothing is formatted or copied: values borrow the record's text (value.h), group
+//   and dedup keys are hashed as typed values, `like` uses a SIMD substring search and regexes a
+//   literal-prefix prefilter in front of RE2 (text_search.h); whatever outlives the record (group
+//   keys, kept sort rows, aggregator state) holds owned copies.
 //
 // Semantics chosen where CloudWatch does not document them
 //   - Without `sort`, rows come in scan order; scan_hints asks for newest first, which is what

@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <queue>
 #include <unordered_map>
@@ -10,6 +11,7 @@
 
 #include "query/insights/aggregators.h"
 #include "query/insights/functions.h"
+#include "query/insights/text_search.h"
 #include "query/patterns/pattern_miner.h"
 
 namespace opsight::query::insights {
@@ -19,22 +21,41 @@ Row materialize(const Env& env, const std::vector<std::string>& names) {
   row.reserve(names.size());
   for (const auto& n : names) {
     Value v;
-    if (env.lookup(n, &v)) row.emplace_back(n, std::move(v));
+    if (env.lookup(n, &v)) row.emplace_back(n, v.owned());  // the row outlives the record
   }
   return row;
 }
 
 namespace {
 
-// A key for grouping/dedup: kind and text of each value.
-std::string key_of(const std::vector<Value>& values) {
-  std::string k;
-  for (const auto& v : values) {
-    k += static_cast<char>('0' + static_cast<int>(v.kind));
-    k += display(v).value_or("");
-    k += '\x1f';
+// Keys of stats groups and dedup: the values themselves, hashed and compared as values
+// (same_key / key_hash), so a row's key is never formatted as text. A lookup probes with the
+// row's (borrowed) values; a key that is kept is owned() first.
+using Key = std::vector<Value>;
+struct KeyHash {
+  size_t operator()(const Key& k) const {
+    size_t h = k.size();
+    for (const auto& v : k) h = (h ^ key_hash(v)) * 0x100000001b3ULL;  // FNV-1a style combine
+    return h;
   }
-  return k;
+};
+struct KeyEq {
+  bool operator()(const Key& a, const Key& b) const {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); i++) {
+      if (!same_key(a[i], b[i])) return false;
+    }
+    return true;
+  }
+};
+template <typename T>
+using KeyMap = std::unordered_map<Key, T, KeyHash, KeyEq>;
+
+Key owned_key(const Key& k) {
+  Key out;
+  out.reserve(k.size());
+  for (const auto& v : k) out.push_back(v.owned());
+  return out;
 }
 
 class FilterOp : public Op {
@@ -55,7 +76,7 @@ class FieldsOp : public Op {
  public:
   explicit FieldsOp(const std::vector<Projection>* projections) : projections_(projections) {}
   Status push(const Env& row) override {
-    LayerEnv layer(&row);
+    LayerEnv layer(&row, &storage_);
     for (const auto& p : *projections_) {
       if (p.expr->kind == ExprKind::kField && p.expr->name == p.name) continue;  // as is
       layer.set(p.name, eval(*p.expr, layer));
@@ -66,30 +87,34 @@ class FieldsOp : public Op {
 
  private:
   const std::vector<Projection>* projections_;
+  LayerEnv::Fields storage_;  // reused from row to row
 };
 
 class ParseOp : public Op {
  public:
-  explicit ParseOp(const Command* cmd) : cmd_(cmd) {}
+  explicit ParseOp(const Command* cmd) : cmd_(cmd) {
+    sub_.resize(static_cast<size_t>(cmd_->parse_regex->NumberOfCapturingGroups()) + 1);
+  }
   Status push(const Env& row) override {
-    LayerEnv layer(&row);
+    LayerEnv layer(&row, &storage_);
     const re2::RE2& rx = *cmd_->parse_regex;
-    int groups = rx.NumberOfCapturingGroups();
-    auto text = as_text(eval(*cmd_->expr, row));
-    std::vector<re2::StringPiece> sub(static_cast<size_t>(groups) + 1);
-    bool ok = text && rx.Match(*text, 0, text->size(), RE2::UNANCHORED, sub.data(),
-                               static_cast<int>(sub.size()));
+    // The captures borrow from `source` (a view into the record, or this local) and `scratch`,
+    // which outlive the push to the rest of the chain.
+    Value source = eval(*cmd_->expr, row);
+    std::string scratch;
+    std::string_view text;
+    bool ok =
+        text_view(source, &scratch, &text) &&
+        regex_search(rx, cmd_->parse_prefix, text, sub_.data(), static_cast<int>(sub_.size()));
+    auto capture = [&](size_t i) {
+      const auto& s = sub_[i];
+      return ok && s.data() ? Value::view(std::string_view(s.data(), s.size())) : Value::null();
+    };
     if (!cmd_->glob.empty()) {
-      for (size_t i = 0; i < cmd_->names.size(); i++) {
-        const auto& s = sub[i + 1];
-        layer.set(cmd_->names[i],
-                  ok && s.data() ? Value::string(std::string(s.data(), s.size())) : Value::null());
-      }
+      for (size_t i = 0; i < cmd_->names.size(); i++) layer.set(cmd_->names[i], capture(i + 1));
     } else {
       for (const auto& [index, name] : rx.CapturingGroupNames()) {
-        const auto& s = sub[static_cast<size_t>(index)];
-        layer.set(name,
-                  ok && s.data() ? Value::string(std::string(s.data(), s.size())) : Value::null());
+        layer.set(name, capture(static_cast<size_t>(index)));
       }
     }
     return next_->push(layer);
@@ -98,6 +123,8 @@ class ParseOp : public Op {
 
  private:
   const Command* cmd_;
+  std::vector<re2::StringPiece> sub_;  // capture slots, reused
+  LayerEnv::Fields storage_;
 };
 
 class LimitOp : public Op {
@@ -136,20 +163,22 @@ class DedupOp : public Op {
  public:
   explicit DedupOp(const std::vector<std::string>* names) : names_(names) {}
   Status push(const Env& row) override {
-    std::vector<Value> key;
+    probe_.clear();
     for (const auto& n : *names_) {
       Value v;
       if (!row.lookup(n, &v) || v.is_null()) return next_->push(row);
-      key.push_back(std::move(v));
+      probe_.push_back(std::move(v));
     }
-    if (!seen_.insert(key_of(key)).second) return OkStatus();
+    if (seen_.count(probe_)) return OkStatus();
+    seen_.insert(owned_key(probe_));
     return next_->push(row);
   }
   std::unique_ptr<Op> clone() const override { return std::make_unique<DedupOp>(*this); }
 
  private:
   const std::vector<std::string>* names_;
-  std::unordered_set<std::string> seen_;
+  std::unordered_set<Key, KeyHash, KeyEq> seen_;
+  Key probe_;  // reused
 };
 
 class StatsOp : public Op {
@@ -157,13 +186,16 @@ class StatsOp : public Op {
   StatsOp(const Command* cmd, const ExecOptions& options) : cmd_(cmd), options_(options) {
     budget_.max_values = options.max_values;
     for (const auto& p : cmd->projections) find_aggregates(*p.expr);
+    for (const Expr* c : calls_) needs_ts_ |= c->fn == Fn::kEarliest || c->fn == Fn::kLatest;
   }
   StatsOp(const StatsOp& o)
       : Op(o),
         cmd_(o.cmd_),
         options_(o.options_),
         calls_(o.calls_),
+        needs_ts_(o.needs_ts_),
         index_(o.index_),
+        last_(o.last_),
         budget_(o.budget_) {
     for (const auto& g : o.groups_) {
       Group c;
@@ -174,36 +206,41 @@ class StatsOp : public Op {
   }
 
   Status push(const Env& row) override {
-    std::vector<Value> keys;
-    keys.reserve(cmd_->by.size());
-    for (const auto& b : cmd_->by) keys.push_back(eval(*b.expr, row));
-    std::string k = key_of(keys);
-    auto it = index_.find(k);
-    size_t gi;
-    if (it == index_.end()) {
-      if (groups_.size() >= options_.max_groups) {
-        return Status::resource_exhausted(
-            "stats has more than " + std::to_string(options_.max_groups) +
-            " groups (ExecOptions::max_groups); use fewer or coarser 'by' fields");
-      }
-      Group g;
-      g.keys = std::move(keys);
-      for (const Expr* c : calls_) g.aggs.push_back(make_aggregator(*c));
-      groups_.push_back(std::move(g));
-      gi = groups_.size() - 1;
-      index_.emplace(std::move(k), gi);
+    size_t gi = 0;
+    if (cmd_->by.empty()) {
+      if (groups_.empty()) RETURN_IF_ERROR(add_group({}));
     } else {
-      gi = it->second;
+      probe_.clear();
+      for (const auto& b : cmd_->by) probe_.push_back(eval(*b.expr, row));
+      // Records come in time order, often many in a row with the same key (a bin, a stream):
+      // the previous row's group is checked before the hash table.
+      if (last_ < groups_.size() && KeyEq()(probe_, groups_[last_].keys)) {
+        gi = last_;
+      } else {
+        auto it = index_.find(probe_);
+        if (it == index_.end()) {
+          RETURN_IF_ERROR(add_group(owned_key(probe_)));
+          gi = groups_.size() - 1;
+          index_.emplace(groups_.back().keys, gi);
+        } else {
+          gi = it->second;
+        }
+        last_ = gi;
+      }
     }
     Group& g = groups_[gi];
-    Value ts_value;
     std::optional<int64_t> ts;
-    if (row.lookup("@timestamp", &ts_value)) ts = as_time_ms(ts_value);
+    if (needs_ts_) {
+      Value ts_value;
+      if (row.lookup("@timestamp", &ts_value)) ts = as_time_ms(ts_value);
+    }
     for (size_t i = 0; i < calls_.size(); i++) {
       const Expr& c = *calls_[i];
-      Value v = c.args.empty() || c.args[0]->kind == ExprKind::kStar ? Value::boolean(true)
-                                                                     : eval(*c.args[0], row);
-      RETURN_IF_ERROR(g.aggs[i]->add(v, ts, &budget_));
+      if (c.args.empty() || c.args[0]->kind == ExprKind::kStar) {
+        RETURN_IF_ERROR(g.aggs[i]->add(Value::boolean(true), ts, &budget_));
+      } else {
+        RETURN_IF_ERROR(g.aggs[i]->add(eval(*c.args[0], row), ts, &budget_));
+      }
     }
     return OkStatus();
   }
@@ -245,6 +282,18 @@ class StatsOp : public Op {
     std::vector<Value> keys;
     std::vector<std::unique_ptr<Aggregator>> aggs;
   };
+  Status add_group(Key keys) {
+    if (groups_.size() >= options_.max_groups) {
+      return Status::resource_exhausted(
+          "stats has more than " + std::to_string(options_.max_groups) +
+          " groups (ExecOptions::max_groups); use fewer or coarser 'by' fields");
+    }
+    Group g;
+    g.keys = std::move(keys);
+    for (const Expr* c : calls_) g.aggs.push_back(make_aggregator(*c));
+    groups_.push_back(std::move(g));
+    return OkStatus();
+  }
   void find_aggregates(const Expr& e) {
     if (e.aggregate) {
       calls_.push_back(&e);
@@ -256,9 +305,12 @@ class StatsOp : public Op {
   const Command* cmd_;
   ExecOptions options_;
   std::vector<const Expr*> calls_;
-  std::unordered_map<std::string, size_t> index_;
+  bool needs_ts_ = false;   // an earliest/latest reads each row's @timestamp
+  KeyMap<size_t> index_;    // by values -> group (unused without `by`)
+  size_t last_ = SIZE_MAX;  // the group of the previous row
   std::vector<Group> groups_;
   ValueBudget budget_;
+  Key probe_;  // the current row's by values (borrowed), reused
 };
 
 class SortOp : public Op {
@@ -285,8 +337,13 @@ class SortOp : public Op {
     Entry e;
     e.seq = seq_++;
     for (const auto& k : *c_.keys) e.keys.push_back(eval(*k.expr, row));
+    // An entry that is kept owns its keys and a materialized copy of the row.
+    auto keep = [&]() {
+      for (auto& v : e.keys) v.own();
+      e.row = materialize(row, c_.keep);
+    };
     if (c_.dedup) {
-      std::vector<Value> dk;
+      Key dk;
       bool has_null = false;
       for (const auto& n : *c_.dedup) {
         Value v;
@@ -297,18 +354,17 @@ class SortOp : public Op {
         dk.push_back(std::move(v));
       }
       if (!has_null) {
-        std::string key = key_of(dk);
-        auto it = best_.find(key);
+        auto it = best_.find(dk);
         if (it == best_.end()) {
           if (best_.size() >= c_.max_groups) {
             return Status::resource_exhausted("sort | dedup keeps at most " +
                                               std::to_string(c_.max_groups) +
                                               " distinct dedup keys (ExecOptions::max_groups)");
           }
-          e.row = materialize(row, c_.keep);
-          best_.emplace(std::move(key), std::move(e));
+          keep();
+          best_.emplace(owned_key(dk), std::move(e));
         } else if (before(e, it->second)) {
-          e.row = materialize(row, c_.keep);
+          keep();
           it->second = std::move(e);
         }
         return OkStatus();
@@ -316,10 +372,10 @@ class SortOp : public Op {
     }
     if (c_.k == 0) return OkStatus();
     if (heap_.size() < c_.k) {
-      e.row = materialize(row, c_.keep);
+      keep();
       heap_.push(std::move(e));
     } else if (before(e, heap_.top())) {
-      e.row = materialize(row, c_.keep);
+      keep();
       heap_.pop();
       heap_.push(std::move(e));
     }
@@ -372,7 +428,7 @@ class SortOp : public Op {
 
   Config c_;
   std::priority_queue<Entry, std::vector<Entry>, Worse> heap_;  // top: the worst kept row
-  std::unordered_map<std::string, Entry> best_;
+  KeyMap<Entry> best_;
   uint64_t seq_ = 0;
 };
 
@@ -583,6 +639,13 @@ Pipeline::Pipeline(std::shared_ptr<const QueryAst> ast, const ExecOptions& optio
       }
     }
   }
+  bool has_limit = false, has_blocking = false;
+  for (const auto& c : cmds) {
+    has_limit |= c.kind == CommandKind::kLimit;
+    has_blocking |= c.kind == CommandKind::kStats || c.kind == CommandKind::kSort ||
+                    c.kind == CommandKind::kPattern;
+  }
+  may_saturate_ = has_limit || !has_blocking;
   if (!counted) {
     counter_index_ = ops_.size();
     ops_.push_back(std::make_unique<CountOp>());
@@ -599,6 +662,7 @@ std::unique_ptr<Pipeline> Pipeline::clone() const {
   std::unique_ptr<Pipeline> p(new Pipeline());
   p->ast_ = ast_;
   p->counter_index_ = counter_index_;
+  p->may_saturate_ = may_saturate_;
   for (const auto& op : ops_) p->ops_.push_back(op->clone());
   p->link();
   return p;

@@ -55,7 +55,7 @@ class Pipeline {
 
   Status push(const Env& row) { return ops_.front()->push(row); }
   Status finish() { return ops_.front()->finish(); }
-  bool saturated() const { return ops_.front()->saturated(); }
+  bool saturated() const { return may_saturate_ && ops_.front()->saturated(); }
   ResultTable table() const;
 
  private:
@@ -65,6 +65,10 @@ class Pipeline {
   std::shared_ptr<const QueryAst> ast_;
   std::vector<std::unique_ptr<Op>> ops_;  // last: the collector
   size_t counter_index_ = 0;              // the op that counts records_matched
+  // False when no input can saturate the chain (no limit, and a stats / sort / pattern keeps
+  // the collector from being reached while records come): saturated() is then asked per record
+  // for nothing.
+  bool may_saturate_ = true;
 };
 
 }  // namespace opsight::query::insights

@@ -11,6 +11,7 @@
 #include "query/insights/insights.h"
 #include "query/insights/lexer.h"
 #include "query/insights/regex_util.h"
+#include "query/insights/text_search.h"
 
 namespace opsight::query::insights {
 namespace {
@@ -186,6 +187,7 @@ class Parser {
                                 std::to_string(c->names.size()) + " names follow 'as'");
       }
       ASSIGN_OR_RETURN(c->parse_regex, compile_regex(glob_to_regex(c->glob), at));
+      c->parse_prefix = regex_literal_prefix(c->parse_regex->pattern());
       return OkStatus();
     }
     if (is_op("/")) {
@@ -193,6 +195,7 @@ class Parser {
       ASSIGN_OR_RETURN(Token rx, lex_.regex_at(at));
       tok_ = rx;
       ASSIGN_OR_RETURN(c->parse_regex, compile_regex(rx.text, at));
+      c->parse_prefix = regex_literal_prefix(c->parse_regex->pattern());
       RETURN_IF_ERROR(advance());
       const auto& groups = c->parse_regex->CapturingGroupNames();
       for (const auto& [index, name] : groups) c->names.push_back(name);
@@ -323,6 +326,7 @@ class Parser {
       ASSIGN_OR_RETURN(Token rx, lex_.regex_at(at));
       tok_ = rx;
       ASSIGN_OR_RETURN(e->regex, compile_regex(rx.text, at));
+      e->regex_prefix = regex_literal_prefix(e->regex->pattern());
       e->literal = Value::string(rx.text);
     } else {
       return unexpected();

@@ -146,6 +146,8 @@ struct LogQueryService::Impl {
     scan.end_ms = req.end_ms == INT64_MAX ? INT64_MAX : req.end_ms + 1;
     scan.required_substrings = hints.required_substrings;
     scan.newest_first = hints.newest_first;
+    scan.need_message = hints.needs_message;
+    scan.need_fields = hints.needs_fields;
     scan.max_bytes_scanned = opts.max_bytes_scanned;
     auto scanner = store->scan(req.tenant, scan);
     if (!scanner.ok()) return finish(e, QueryStatus::kFailed, scanner.status().message());

@@ -10,15 +10,15 @@ bool RecordEnv::lookup(std::string_view name, Value* out) const {
       return true;
     }
     if (name == "@message") {
-      *out = Value::string(std::string(r.message));
+      *out = Value::view(r.message);
       return true;
     }
     if (name == "@logStream") {
-      *out = Value::string(std::string(r.log_stream));
+      *out = Value::view(r.log_stream);
       return true;
     }
     if (name == "@log") {
-      *out = Value::string(std::string(r.log_group));
+      *out = Value::view(r.log_group);
       return true;
     }
     if (name == "@ingestionTime") {
@@ -28,13 +28,13 @@ bool RecordEnv::lookup(std::string_view name, Value* out) const {
   }
   for (const auto& f : r.fields) {
     if (f.name == name) {
-      *out = Value::string(std::string(f.value));
+      *out = Value::view(f.value);
       return true;
     }
   }
   auto optional_field = [&](std::string_view v) {
     if (v.empty()) return false;
-    *out = Value::string(std::string(v));
+    *out = Value::view(v);
     return true;
   };
   if (name == "severityText") return optional_field(r.severity_text);

@@ -3,6 +3,7 @@
 // @message, @logStream, @log, @ingestionTime (CloudWatch "Supported logs and discovered
 // fields"), the record's discovered fields (flattened JSON keys, attributes), and severityText,
 // traceId and spanId when the record has them (CloudWatch has no @-names for these).
+// String values are borrowed views into the record: valid until the scanner's next call.
 
 #include "query/insights/eval.h"
 #include "storage/log_store.h"

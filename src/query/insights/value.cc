@@ -3,7 +3,10 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <functional>
+#include <limits>
 
 namespace opsight::query::insights {
 
@@ -33,14 +36,28 @@ std::optional<double> as_number(const Value& v) {
     case Value::Kind::kTime:
       return static_cast<double>(v.ms);
     case Value::Kind::kString:
-      return parse_number(v.str);
+      return parse_number(v.sv());
   }
   return std::nullopt;
 }
 
 std::optional<std::string> as_text(const Value& v) {
-  if (v.kind == Value::Kind::kString) return v.str;
+  if (v.kind == Value::Kind::kString) return std::string(v.sv());
   return display(v);
+}
+
+bool text_view(const Value& v, std::string* scratch, std::string_view* out) {
+  switch (v.kind) {
+    case Value::Kind::kNull:
+      return false;
+    case Value::Kind::kString:
+      *out = v.sv();
+      return true;
+    default:
+      *scratch = *display(v);
+      *out = *scratch;
+      return true;
+  }
 }
 
 std::optional<int64_t> as_time_ms(const Value& v) {
@@ -61,8 +78,9 @@ bool truthy(const Value& v) {
     case Value::Kind::kTime:
       return true;
     case Value::Kind::kString: {
-      if (v.str == "true" || v.str == "TRUE" || v.str == "True") return true;
-      auto n = parse_number(v.str);
+      std::string_view s = v.sv();
+      if (s == "true" || s == "TRUE" || s == "True") return true;
+      auto n = parse_number(s);
       return n && *n != 0;
     }
   }
@@ -108,7 +126,7 @@ std::optional<std::string> display(const Value& v) {
     case Value::Kind::kTime:
       return format_timestamp(v.ms);
     case Value::Kind::kString:
-      return v.str;
+      return std::string(v.sv());
   }
   return std::nullopt;
 }
@@ -118,17 +136,72 @@ bool values_equal(const Value& a, const Value& b) {
   auto na = as_number(a);
   auto nb = as_number(b);
   if (na && nb) return *na == *nb;
-  return *as_text(a) == *as_text(b);
+  std::string sa, sb;
+  std::string_view ta, tb;
+  text_view(a, &sa, &ta);
+  text_view(b, &sb, &tb);
+  return ta == tb;
 }
 
 int compare_values(const Value& a, const Value& b) {
   auto na = as_number(a);
   auto nb = as_number(b);
   if (na && nb) return *na < *nb ? -1 : (*na > *nb ? 1 : 0);
-  std::string ta = as_text(a).value_or("");
-  std::string tb = as_text(b).value_or("");
+  std::string sa, sb;
+  std::string_view ta, tb;
+  text_view(a, &sa, &ta);
+  text_view(b, &sb, &tb);
   int c = ta.compare(tb);
   return c < 0 ? -1 : (c > 0 ? 1 : 0);
+}
+
+bool same_key(const Value& a, const Value& b) {
+  if (a.kind != b.kind) return false;
+  switch (a.kind) {
+    case Value::Kind::kNull:
+      return true;
+    case Value::Kind::kBool:
+      return a.b == b.b;
+    case Value::Kind::kNumber:
+      return a.num == b.num || (std::isnan(a.num) && std::isnan(b.num));
+    case Value::Kind::kTime:
+      return a.ms == b.ms;
+    case Value::Kind::kString:
+      return a.sv() == b.sv();
+  }
+  return false;
+}
+
+size_t key_hash(const Value& v) {
+  // splitmix64's finalizer (Steele, Lea, Flood: "Fast splittable pseudorandom number
+  // generators", OOPSLA 2014) spreads numbers and times over the buckets.
+  auto mix = [](uint64_t x) {
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+  };
+  const uint64_t kind = static_cast<uint64_t>(v.kind) << 56;
+  switch (v.kind) {
+    case Value::Kind::kNull:
+      return mix(kind);
+    case Value::Kind::kBool:
+      return mix(kind | (v.b ? 1 : 0));
+    case Value::Kind::kNumber: {
+      double d =
+          v.num == 0 ? 0.0 : (std::isnan(v.num) ? std::numeric_limits<double>::quiet_NaN() : v.num);
+      uint64_t bits = 0;
+      std::memcpy(&bits, &d, sizeof(bits));
+      return mix(bits ^ kind);
+    }
+    case Value::Kind::kTime:
+      return mix(static_cast<uint64_t>(v.ms) ^ kind);
+    case Value::Kind::kString:
+      return std::hash<std::string_view>()(v.sv()) ^ mix(kind);
+  }
+  return 0;
 }
 
 }  // namespace opsight::query::insights

@@ -14,13 +14,17 @@
 
 namespace opsight::query::insights {
 
+// A string value either owns its text or borrows it (Value::view): a borrowed value points into
+// bytes that someone else keeps alive (a scanned record until the scanner's next call, the query's
+// AST, a local of the operator that pushes the row). Evaluation borrows so that reading a field or
+// a literal copies nothing; whatever outlives the row it came from (stats keys, kept sort rows,
+// aggregator state) must hold owned() values.
 struct Value {
   enum class Kind : uint8_t { kNull, kBool, kNumber, kString, kTime };
   Kind kind = Kind::kNull;
   bool b = false;
   double num = 0;
   int64_t ms = 0;
-  std::string str;
 
   static Value null() { return Value(); }
   static Value boolean(bool v) {
@@ -38,7 +42,16 @@ struct Value {
   static Value string(std::string v) {
     Value x;
     x.kind = Kind::kString;
-    x.str = std::move(v);
+    x.str_ = std::move(v);
+    return x;
+  }
+  // A string that borrows `v`: the bytes must outlive this value and its copies.
+  static Value view(std::string_view v) {
+    Value x;
+    x.kind = Kind::kString;
+    x.ptr_ = v.data();
+    x.len_ = v.size();
+    x.borrowed_ = true;
     return x;
   }
   static Value time(int64_t ms) {
@@ -48,6 +61,30 @@ struct Value {
     return x;
   }
   bool is_null() const { return kind == Kind::kNull; }
+  // The text of a string value ("" for other kinds).
+  std::string_view sv() const { return borrowed_ ? std::string_view(ptr_, len_) : str_; }
+  bool borrowed() const { return borrowed_; }
+  // Copies borrowed text into the value, so that it no longer depends on the bytes it viewed.
+  void own() {
+    if (!borrowed_) return;
+    str_.assign(ptr_, len_);
+    borrowed_ = false;
+    ptr_ = nullptr;
+    len_ = 0;
+  }
+  Value owned() const {
+    Value v = *this;
+    v.own();
+    return v;
+  }
+  // This value, borrowing its text from *this (which must outlive the result) instead of copying.
+  Value borrow() const { return kind == Kind::kString ? view(sv()) : *this; }
+
+ private:
+  std::string str_;  // the text of an owned string
+  const char* ptr_ = nullptr;
+  size_t len_ = 0;
+  bool borrowed_ = false;
 };
 
 // Strict decimal number ("12", "-1.5", "1e3"; no spaces, no hex). nullopt when not a number.
@@ -56,6 +93,9 @@ std::optional<double> parse_number(std::string_view s);
 std::optional<double> as_number(const Value& v);
 // The value as a text (what a string function sees): the display form; nullopt for null.
 std::optional<std::string> as_text(const Value& v);
+// The same without copying a string value: a view of its text, or of the display form written
+// into *scratch (which must outlive the view). False for null.
+bool text_view(const Value& v, std::string* scratch, std::string_view* out);
 // The value as a timestamp in ms: timestamps and numbers (taken as ms since the epoch).
 std::optional<int64_t> as_time_ms(const Value& v);
 // Truth of a filter condition: true, a non-zero number, a numeric string != 0, or "true".
@@ -72,5 +112,12 @@ bool values_equal(const Value& a, const Value& b);
 // Order for <, >, sort, min/max: numerically when both read as numbers, else by text (bytes).
 // Precondition: neither is null.
 int compare_values(const Value& a, const Value& b);
+
+// Identity of stats groups and dedup keys: the same kind and the same display form. Numbers
+// compare numerically (the display form is the shortest round-trip text, so it is the same
+// thing; -0 = 0 and NaN = NaN), strings by bytes. key_hash agrees with same_key and formats
+// nothing.
+bool same_key(const Value& a, const Value& b);
+size_t key_hash(const Value& v);
 
 }  // namespace opsight::query::insights

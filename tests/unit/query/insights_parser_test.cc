@@ -94,6 +94,64 @@ TEST(InsightsScanHints, OnlyWhenSound) {
   EXPECT_FALSE(scan_hints(*parse_query("sort @timestamp asc | limit 5")).newest_first);
 }
 
+struct Reads {
+  bool message;
+  bool fields;
+  bool operator==(const Reads&) const = default;
+};
+std::ostream& operator<<(std::ostream& os, const Reads& r) {
+  return os << "{message=" << r.message << ", fields=" << r.fields << "}";
+}
+Reads reads(std::string_view q) {
+  auto r = parse_query(q);
+  EXPECT_TRUE(r.ok()) << q << ": " << r.status().to_string();
+  if (!r.ok()) return {true, true};
+  ScanHints h = scan_hints(*r);
+  return {h.needs_message, h.needs_fields};
+}
+
+TEST(InsightsScanHints, NeedsMessageAndFields) {
+  const Reads kNone{false, false}, kMessage{true, false}, kFields{false, true}, kBoth{true, true};
+  // Only generated fields other than @message: neither.
+  EXPECT_EQ(reads("stats count(*) as n by bin(5m) as t"), kNone);
+  EXPECT_EQ(reads("stats count(*) by @logStream, @log"), kNone);
+  EXPECT_EQ(reads("filter @timestamp > 5 | stats count(*), max(@ingestionTime) by bin(1h)"), kNone);
+  EXPECT_EQ(reads("fields @timestamp, @logStream | sort @timestamp desc | limit 5"), kNone);
+  EXPECT_EQ(reads("fields @timestamp | limit 3"), kNone);
+  // @message read by a filter, a parse, a pattern, a function, or shown by default.
+  EXPECT_EQ(reads("filter @message like \"timeout\" | stats count(*) as n"), kMessage);
+  EXPECT_EQ(reads("filter @message like /user_[0-9]+7 / | stats count(*) as n"), kMessage);
+  EXPECT_EQ(reads("parse @message /\" (?<status>[0-9]{3}) / | stats count(*) as n by status"),
+            kMessage);
+  EXPECT_EQ(reads("pattern"), kMessage);
+  EXPECT_EQ(reads("stats count(*) by strlen(@message)"), kMessage);
+  EXPECT_EQ(reads("filter @logStream = \"a\""), kMessage);  // default columns
+  EXPECT_EQ(reads("limit 5"), kMessage);
+  EXPECT_EQ(reads("fields @message"), kMessage);
+  EXPECT_EQ(reads("display @timestamp, @message"), kMessage);
+  // Discovered fields.
+  EXPECT_EQ(reads("filter ispresent(latency_ms) | stats pct(latency_ms, 99) as p99 by service"),
+            kFields);
+  EXPECT_EQ(reads("stats count(*) by level"), kFields);
+  EXPECT_EQ(reads("fields level | limit 1"), kFields);
+  EXPECT_EQ(reads("display level"), kFields);
+  EXPECT_EQ(reads("dedup level | fields @timestamp"), kFields);
+  EXPECT_EQ(reads("sort latency desc | fields @timestamp"), kFields);
+  EXPECT_EQ(reads("stats count(*) by severityText"), kFields);  // a field of that name shadows
+  EXPECT_EQ(reads("stats count(*) by @user"), kFields);         // "@user", then "user"
+  EXPECT_EQ(reads("filter level = \"ERROR\" | fields @message"), kBoth);
+  // Names the query defines are not read from the record, from where they are defined on.
+  EXPECT_EQ(reads("parse @message \"* *\" as a, b | stats count(*) by a, b"), kMessage);
+  EXPECT_EQ(reads("stats count(*) by a | parse @message \"* *\" as a, b"), kFields);
+  EXPECT_EQ(reads("fields strlen(@message) as n | stats avg(n)"), kMessage);
+  EXPECT_EQ(reads("fields n | fields strlen(@message) as n"), kBoth);
+  EXPECT_EQ(reads("fields @logStream as s, concat(s, \"x\") as t | stats count(*) by t"), kNone);
+  EXPECT_EQ(reads("fields @logStream as s | display s"), kNone);
+  // After stats / pattern the rows are their output: nothing more is read from records.
+  EXPECT_EQ(reads("stats count(*) as n by bin(5m) | filter n > 3 | sort n desc"), kNone);
+  EXPECT_EQ(reads("stats count(*) as n by @logStream | fields level"), kNone);
+}
+
 std::vector<testing::TestEvent> users(int n) {
   std::vector<testing::TestEvent> ev;
   for (int i = 0; i < n; i++) {

@@ -2,12 +2,16 @@
 // Test helpers for Logs Insights: log events as the store would hand them to a query (JSON
 // messages flattened into fields with '.', array elements as .0, .1, like Logs Insights field
 // discovery), and a runner that feeds them the way a LogScanner would (scan_hints order and
-// required substrings, stopping at done_early).
+// required substrings, no message / no fields when the hints say the query needs none, stopping
+// at done_early). Each record's bytes live only until the next record, as with a real scanner:
+// they are overwritten and freed after add(), so an executor that keeps a view instead of a copy
+// gets wrong answers (and an ASan report).
 
 #include <simdjson.h>
 
 #include <algorithm>
 #include <cctype>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -101,16 +105,32 @@ inline Result<ResultTable> run_query(const Query& query, std::vector<TestEvent> 
       if (lower_ascii(e.message).find(lower_ascii(s)) == std::string::npos) skip = true;
     }
     if (skip) continue;
+    // One buffer per record: stream, message, then each field's name and value.
+    size_t bytes = e.stream.size() + e.message.size();
+    for (const auto& [k, v] : e.fields) bytes += k.size() + v.size();
+    auto buf = std::make_unique<char[]>(bytes + 1);
+    char* p = buf.get();
+    auto put = [&](const std::string& s) {
+      std::copy(s.begin(), s.end(), p);
+      std::string_view out(p, s.size());
+      p += s.size();
+      return out;
+    };
     std::vector<storage::LogField> fields;
-    for (const auto& [k, v] : e.fields) fields.push_back({k, v});
     storage::LogRecord r;
     r.log_group = "/test/group";
-    r.log_stream = e.stream;
+    r.log_stream = put(e.stream);
     r.timestamp_ms = e.timestamp_ms;
     r.ingestion_time_ms = e.timestamp_ms + 500;
-    r.message = e.message;
+    if (hints.needs_message) r.message = put(e.message);
+    if (hints.needs_fields) {
+      for (const auto& [k, v] : e.fields) fields.push_back({put(k), put(v)});
+    }
     r.fields = fields;
-    RETURN_IF_ERROR(exec.add(r));
+    Status st = exec.add(r);
+    std::fill(buf.get(), buf.get() + bytes + 1, '#');
+    buf.reset();
+    RETURN_IF_ERROR(st);
     if (exec.done_early()) break;
   }
   ResultTable t = exec.finish();
