@@ -26,7 +26,7 @@ struct LogsConfig {
   uint64_t head_max_bytes = 256ull << 20;
   int64_t head_flush_age_ms = 10LL * 60'000;
   uint64_t block_target_bytes = 16ull << 20;
-  int flush_zstd_level = 3;
+  int flush_zstd_level = 6;
   int compact_zstd_level = 9;
   ingest::LogLimits limits;
   size_t max_queries = 30;  // running + scheduled Logs Insights queries

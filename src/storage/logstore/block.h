@@ -3,10 +3,17 @@
 // sorted by timestamp (byte layout and rationale: docs/format/logstore.md).
 //
 // A block has a footer pointing at an uncompressed header (time range, row count, the stream
-// dictionary with per-stream counts, the field-name dictionary, row "shapes" = ordered lists of
-// field names, one entry per column with offset, sizes and CRC-32C, and the token filter). Each
-// column is a separate zstd frame, so a scan decompresses only what it needs: timestamps and
-// stream ids first (decode_keys), the rest only when some row is selected (decode_rest).
+// dictionary with per-stream counts, the attribute-key dictionary, row "shapes" = ordered lists
+// of attribute keys, one entry per column with offset, sizes and CRC-32C, and the token filter).
+// Each column is a separate zstd frame, so a scan decompresses only what it needs: timestamps
+// and stream ids first (decode_keys), then the small per-row columns, and the message and
+// attribute columns only when the scan reads them (decode_rest's `parts`).
+//
+// Only source attributes are stored as fields; JSON fields of a message are not stored (they are
+// in the message) but discovered at read time by the scanner (version 2; version-1 blocks, which
+// stored them as columns, are not readable). The message column is stored clustered by stream
+// (all messages of the dictionary's first stream in time order, then the second, ...), which
+// puts similar lines next to each other for zstd; every other column is in row (time) order.
 //
 // Safety: every length, count and offset read from a file is checked; malformed input yields
 // Corruption naming the part, never a crash or an allocation larger than the file allows
@@ -32,7 +39,7 @@
 namespace opsight::storage::logstore {
 
 inline constexpr std::string_view kBlockMagic = "OPSLOGB1";
-inline constexpr uint64_t kBlockVersion = 1;
+inline constexpr uint64_t kBlockVersion = 2;
 inline constexpr size_t kBlockFooterBytes = 24;
 inline constexpr uint64_t kMaxColumnRawBytes = 256ull << 20;
 // Bytes a stored event counts toward LogStreamInfo::stored_bytes besides its message (the
@@ -48,7 +55,8 @@ enum class ColumnKind : uint32_t {
   kMessageLength = 6,
   kMessage = 7,
   kShape = 8,
-  kField = 9,  // one per field name; ColumnRef::field is the name's index
+  kField = 9,            // one per attribute key; ColumnRef::field is the key's index
+  kAttributeBytes = 10,  // optional: absent when no row has attributes
 };
 
 // One row handed to build_block. The views must stay valid during the call.
@@ -58,7 +66,7 @@ struct BlockRowView {
   uint32_t stream_id = 0;
   int32_t severity_number = 0;
   std::string_view message, severity_text, trace_id, span_id;
-  std::span<const LogField> fields;  // names unique within the row
+  std::span<const LogField> fields;  // source attributes (not discovered fields); names unique
 };
 
 struct BlockStreamStats {
@@ -83,10 +91,10 @@ struct BlockMeta {
   int64_t min_ingestion = 0, max_ingestion = 0;
   uint64_t rows = 0;
   uint64_t stored_bytes = 0;   // sum over streams
-  uint64_t account_bytes = 0;  // sum of LogRecord::account_bytes of the rows
+  uint64_t account_bytes = 0;  // sum of LogRecord::account_bytes (message + attributes)
   std::vector<BlockStreamStats> streams;
-  std::vector<std::string> field_names;
-  std::vector<std::vector<uint32_t>> shapes;  // field-name indexes, in row order of fields
+  std::vector<std::string> field_names;       // attribute keys
+  std::vector<std::vector<uint32_t>> shapes;  // attribute-key indexes, in a row's order
   std::vector<ColumnRef> columns;
   uint64_t filter_offset = 0, filter_length = 0;
   uint32_t filter_crc = 0;
@@ -98,6 +106,11 @@ struct BlockBuildOptions {
   uint64_t group_id = 0;
   uint32_t level = 0;
   int zstd_level = 3;
+  // zstd's long-distance matching and window (ZSTD_c_enableLongDistanceMatching,
+  // ZSTD_c_windowLog) for the message column; 0 = zstd's default for the level. Readers accept
+  // windows up to 2^27 (ZSTD_WINDOWLOG_LIMIT_DEFAULT), so window_log is capped at 27.
+  bool long_distance = false;
+  int window_log = 0;
   int filter_bits_per_trigram = 10;  // 0 = no token filter
 };
 
@@ -107,19 +120,34 @@ Result<std::string> build_block(const BlockBuildOptions& options,
                                 std::span<const BlockRowView> rows,
                                 const std::unordered_map<uint32_t, std::string>& stream_names);
 
+// What decode_rest decodes besides the small per-row columns (ingestion, severity, trace).
+enum DecodeParts : unsigned {
+  kDecodeSmall = 0,
+  kDecodeMessages = 1,
+  kDecodeAttributes = 2,
+  kDecodeAll = kDecodeMessages | kDecodeAttributes,
+};
+
 // Columns of a block after decoding. Views point into `buffers` (stable: a deque).
 struct DecodedBlock {
   // decode_keys
   std::vector<int64_t> timestamps;
   std::vector<uint32_t> stream_index;  // index into BlockMeta::streams
-  // decode_rest
+  // decode_rest: always
+  std::vector<uint32_t> message_length;   // bytes of each row's message
+  std::vector<uint32_t> attribute_bytes;  // key + value bytes of each row's attributes
   std::vector<int64_t> ingestion;
   std::vector<int32_t> severity_number;
-  std::vector<std::string_view> severity_text, trace_id, span_id, message;
+  std::vector<std::string_view> severity_text, trace_id, span_id;
+  // decode_rest with kDecodeMessages (else empty)
+  std::vector<std::string_view> message;
+  // decode_rest with kDecodeAttributes (else empty): the source attributes of row i are
+  // fields[field_begin[i] .. field_begin[i + 1])
   std::vector<uint32_t> field_begin;  // rows + 1 entries into `fields`
   std::vector<LogField> fields;
   std::deque<std::string> buffers;
-  bool rest_decoded = false;
+  bool rest_decoded = false;  // the small columns
+  unsigned parts = 0;         // DecodeParts decoded so far
 };
 
 class LogBlock {
@@ -135,11 +163,16 @@ class LogBlock {
     return filter_.may_contain(substrings);
   }
   Status decode_keys(DecodedBlock* out) const;
-  Status decode_rest(DecodedBlock* out) const;
+  // Decodes the small columns (once) and the `parts` not decoded yet; decode_keys first if
+  // needed. Calling it again with more parts adds them.
+  Status decode_rest(DecodedBlock* out, unsigned parts = kDecodeAll) const;
 
  private:
   LogBlock() = default;
   Result<std::string> read_column(ColumnKind kind, uint32_t field, bool required) const;
+  Status decode_small(DecodedBlock* out) const;
+  Status decode_messages(DecodedBlock* out) const;
+  Status decode_attributes(DecodedBlock* out) const;
 
   std::unique_ptr<RandomAccessFile> file_;
   std::string path_;

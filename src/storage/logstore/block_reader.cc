@@ -98,7 +98,7 @@ Status parse_header(std::string_view h, const std::string& path, uint64_t header
     col.crc = c.fixed32();
     if (!c.ok()) break;
     if (kind < static_cast<uint64_t>(ColumnKind::kTimestamp) ||
-        kind > static_cast<uint64_t>(ColumnKind::kField)) {
+        kind > static_cast<uint64_t>(ColumnKind::kAttributeBytes)) {
       return corrupt(path, "unknown column kind " + std::to_string(kind));
     }
     col.kind = static_cast<ColumnKind>(kind);
@@ -238,8 +238,21 @@ Status LogBlock::decode_keys(DecodedBlock* out) const {
   return OkStatus();
 }
 
-Status LogBlock::decode_rest(DecodedBlock* out) const {
+Status LogBlock::decode_rest(DecodedBlock* out, unsigned parts) const {
   if (out->timestamps.size() != meta_.rows) RETURN_IF_ERROR(decode_keys(out));
+  if (!out->rest_decoded) RETURN_IF_ERROR(decode_small(out));
+  if ((parts & kDecodeMessages) != 0 && (out->parts & kDecodeMessages) == 0) {
+    RETURN_IF_ERROR(decode_messages(out));
+    out->parts |= kDecodeMessages;
+  }
+  if ((parts & kDecodeAttributes) != 0 && (out->parts & kDecodeAttributes) == 0) {
+    RETURN_IF_ERROR(decode_attributes(out));
+    out->parts |= kDecodeAttributes;
+  }
+  return OkStatus();
+}
+
+Status LogBlock::decode_small(DecodedBlock* out) const {
   const uint64_t rows = meta_.rows;
   auto keep = [&](std::string s) -> std::string_view {
     return out->buffers.emplace_back(std::move(s));
@@ -287,23 +300,63 @@ Status LogBlock::decode_rest(DecodedBlock* out) const {
   }
 
   ASSIGN_OR_RETURN(std::string lens, read_column(ColumnKind::kMessageLength, 0, true));
-  ASSIGN_OR_RETURN(std::string msg_raw, read_column(ColumnKind::kMessage, 0, true));
-  std::string_view msg = keep(std::move(msg_raw));
-  out->message.clear();
+  out->message_length.clear();
+  out->message_length.reserve(rows);
   {
     Cursor c(lens);
-    size_t pos = 0;
     for (uint64_t i = 0; i < rows && c.ok(); i++) {
       const uint64_t n = c.varint();
-      if (n > msg.size() - pos) return corrupt(path_, "message lengths exceed the message column");
-      out->message.push_back(msg.substr(pos, n));
-      pos += n;
+      if (n > kMaxColumnRawBytes) return corrupt(path_, "message length out of range");
+      out->message_length.push_back(static_cast<uint32_t>(n));
     }
-    if (!c.ok() || !c.at_end() || pos != msg.size()) {
-      return corrupt(path_, "malformed message length column");
-    }
+    if (!c.ok() || !c.at_end()) return corrupt(path_, "malformed message length column");
   }
+  ASSIGN_OR_RETURN(std::string abytes, read_column(ColumnKind::kAttributeBytes, 0, false));
+  out->attribute_bytes.assign(rows, 0);
+  if (!abytes.empty()) {
+    Cursor c(abytes);
+    for (uint64_t i = 0; i < rows && c.ok(); i++) {
+      const uint64_t n = c.varint();
+      if (n > kMaxColumnRawBytes) return corrupt(path_, "attribute bytes out of range");
+      out->attribute_bytes[i] = static_cast<uint32_t>(n);
+    }
+    if (!c.ok() || !c.at_end()) return corrupt(path_, "malformed attribute-bytes column");
+  }
+  out->rest_decoded = true;
+  return OkStatus();
+}
 
+Status LogBlock::decode_messages(DecodedBlock* out) const {
+  const uint64_t rows = meta_.rows;
+  ASSIGN_OR_RETURN(std::string msg_raw, read_column(ColumnKind::kMessage, 0, true));
+  const std::string_view msg = out->buffers.emplace_back(std::move(msg_raw));
+  // Lengths are in row order, the bytes clustered by stream (block.h): the messages of stream
+  // k start after those of streams 0..k-1.
+  const auto& lens = out->message_length;
+  std::vector<uint64_t> start(meta_.streams.size() + 1, 0);
+  uint64_t total = 0;
+  for (uint64_t i = 0; i < rows; i++) {
+    total += lens[i];
+    start[out->stream_index[i] + 1] += lens[i];
+  }
+  if (total != msg.size()) {
+    return corrupt(path_, "message lengths disagree with the message column");
+  }
+  for (size_t k = 1; k < start.size(); k++) start[k] += start[k - 1];
+  out->message.resize(rows);
+  for (uint64_t i = 0; i < rows; i++) {
+    uint64_t& pos = start[out->stream_index[i]];
+    out->message[i] = msg.substr(pos, lens[i]);
+    pos += lens[i];
+  }
+  return OkStatus();
+}
+
+Status LogBlock::decode_attributes(DecodedBlock* out) const {
+  const uint64_t rows = meta_.rows;
+  auto keep = [&](std::string s) -> std::string_view {
+    return out->buffers.emplace_back(std::move(s));
+  };
   ASSIGN_OR_RETURN(std::string shapes, read_column(ColumnKind::kShape, 0, true));
   std::vector<Cursor> field_cursors;
   for (uint32_t f = 0; f < meta_.field_names.size(); f++) {
@@ -332,7 +385,6 @@ Status LogBlock::decode_rest(DecodedBlock* out) const {
   for (const auto& fc : field_cursors) {
     if (!fc.at_end()) return corrupt(path_, "field column has trailing bytes");
   }
-  out->rest_decoded = true;
   return OkStatus();
 }
 

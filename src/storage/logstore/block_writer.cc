@@ -24,6 +24,11 @@ class ColumnSink {
   ColumnSink(int level, std::string* file) : level_(level), file_(file) {
     cctx_ = ZSTD_createCCtx();
   }
+  // Long-distance matching / window for the following columns (0 / false = the level's).
+  void set_long(bool ldm, int window_log) {
+    ldm_ = ldm;
+    window_log_ = std::min(window_log, 27);
+  }
   ~ColumnSink() { ZSTD_freeCCtx(cctx_); }
   ColumnSink(const ColumnSink&) = delete;
   ColumnSink& operator=(const ColumnSink&) = delete;
@@ -42,8 +47,13 @@ class ColumnSink {
     if (!raw.empty()) {
       const size_t start = file_->size();
       file_->resize(start + ZSTD_compressBound(raw.size()));
-      size_t n = ZSTD_compressCCtx(cctx_, file_->data() + start, file_->size() - start, raw.data(),
-                                   raw.size(), level_);
+      ZSTD_CCtx_reset(cctx_, ZSTD_reset_session_and_parameters);
+      ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, level_);
+      if (ldm_) ZSTD_CCtx_setParameter(cctx_, ZSTD_c_enableLongDistanceMatching, 1);
+      if (window_log_ > 0) ZSTD_CCtx_setParameter(cctx_, ZSTD_c_windowLog, window_log_);
+      // ZSTD_compress2 writes the content size in the frame header (readers check it).
+      size_t n = ZSTD_compress2(cctx_, file_->data() + start, file_->size() - start, raw.data(),
+                                raw.size());
       if (ZSTD_isError(n)) {
         file_->resize(start);
         return Status::internal(std::string("log block: zstd: ") + ZSTD_getErrorName(n));
@@ -58,6 +68,8 @@ class ColumnSink {
 
  private:
   int level_;
+  bool ldm_ = false;
+  int window_log_ = 0;
   std::string* file_;
   ZSTD_CCtx* cctx_;
 };
@@ -68,6 +80,7 @@ Result<std::string> build_block(const BlockBuildOptions& options,
                                 std::span<const BlockRowView> rows,
                                 const std::unordered_map<uint32_t, std::string>& stream_names) {
   if (rows.empty()) return Status::internal("log block: no rows");
+  if (rows.size() > UINT32_MAX) return Status::internal("log block: too many rows");
   BlockMeta meta;
   meta.id = options.block_id;
   meta.group_id = options.group_id;
@@ -79,12 +92,16 @@ Result<std::string> build_block(const BlockBuildOptions& options,
   meta.max_ingestion = INT64_MIN;
 
   std::string ts_col, ingest_col, stream_col, sev_col, trace_col, len_col, msg_col, shape_col;
+  std::string attr_bytes_col;
+  bool any_attributes = false;
   std::unordered_map<uint32_t, uint32_t> stream_index;  // stream id -> dictionary index
   std::unordered_map<std::string_view, uint32_t> field_index;
   std::vector<std::string> field_values;
   std::unordered_map<std::vector<uint32_t>, uint32_t, ShapeKeyHash> shape_index;
   std::vector<uint32_t> shape;
   TrigramSet trigrams;
+  std::vector<uint32_t> row_stream(rows.size());  // dictionary index of each row
+  uint64_t message_bytes = 0;
 
   int64_t prev_ts = 0, prev_ingest = 0;
   for (size_t i = 0; i < rows.size(); i++) {
@@ -115,13 +132,14 @@ Result<std::string> build_block(const BlockBuildOptions& options,
     ss.rows++;
     ss.stored_bytes += r.message.size() + kEventOverheadBytes;
     put_varint64(stream_col, sit->second);
+    row_stream[i] = sit->second;
 
     put_varsint64(sev_col, r.severity_number);
     put_length_prefixed(sev_col, r.severity_text);
     put_length_prefixed(trace_col, r.trace_id);
     put_length_prefixed(trace_col, r.span_id);
     put_varint64(len_col, r.message.size());
-    msg_col.append(r.message);
+    message_bytes += r.message.size();
     trigrams.add_text(r.message);
 
     uint64_t account = r.message.size();
@@ -138,11 +156,24 @@ Result<std::string> build_block(const BlockBuildOptions& options,
       account += f.name.size() + f.value.size();
     }
     meta.account_bytes += account;
+    put_varint64(attr_bytes_col, account - r.message.size());
+    any_attributes = any_attributes || !r.fields.empty();
     auto [shit, shnew] = shape_index.try_emplace(shape, static_cast<uint32_t>(meta.shapes.size()));
     if (shnew) meta.shapes.push_back(shape);
     put_varint64(shape_col, shit->second);
   }
   for (const auto& s : meta.streams) meta.stored_bytes += s.stored_bytes;
+  // The message column, clustered by stream (block.h): a stable counting sort of the rows by
+  // their dictionary index.
+  {
+    std::vector<uint32_t> start(meta.streams.size() + 1, 0);
+    for (uint32_t k : row_stream) start[k + 1]++;
+    for (size_t k = 1; k < start.size(); k++) start[k] += start[k - 1];
+    std::vector<uint32_t> order(rows.size());
+    for (uint32_t i = 0; i < rows.size(); i++) order[start[row_stream[i]]++] = i;
+    msg_col.reserve(message_bytes);
+    for (uint32_t i : order) msg_col.append(rows[i].message);
+  }
 
   std::string file;
   ColumnSink sink(options.zstd_level, &file);
@@ -152,8 +183,13 @@ Result<std::string> build_block(const BlockBuildOptions& options,
   RETURN_IF_ERROR(sink.add(ColumnKind::kSeverity, 0, sev_col, &meta.columns));
   RETURN_IF_ERROR(sink.add(ColumnKind::kTrace, 0, trace_col, &meta.columns));
   RETURN_IF_ERROR(sink.add(ColumnKind::kMessageLength, 0, len_col, &meta.columns));
+  sink.set_long(options.long_distance, options.window_log);
   RETURN_IF_ERROR(sink.add(ColumnKind::kMessage, 0, msg_col, &meta.columns));
+  sink.set_long(false, 0);
   RETURN_IF_ERROR(sink.add(ColumnKind::kShape, 0, shape_col, &meta.columns));
+  if (any_attributes) {
+    RETURN_IF_ERROR(sink.add(ColumnKind::kAttributeBytes, 0, attr_bytes_col, &meta.columns));
+  }
   for (uint32_t f = 0; f < field_values.size(); f++) {
     RETURN_IF_ERROR(sink.add(ColumnKind::kField, f, field_values[f], &meta.columns));
   }

@@ -246,7 +246,7 @@ Status Store::replay_wal() {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<WalEntry> entries;
   auto fn = [&](uint64_t segment, std::string_view payload) -> Status {
-    Status st = decode_wal_record(payload, &entries);
+    Status st = decode_wal_record(payload, &entries, /*decode_events=*/false);
     if (!st.ok()) {
       probe().wal_replay_skipped->inc();
       log::error("log store: skipping an undecodable WAL record in segment {}: {}", segment,
@@ -269,12 +269,13 @@ Status Store::replay_wal() {
         probe().wal_replay_skipped->inc();
         continue;  // deleted later, or a damaged log
       }
-      auto chunk = std::make_shared<HeadChunk>();
-      chunk->stream_id = e.stream_id;
-      chunk->rows.reserve(e.events.size());
-      for (LogEvent& ev : e.events) chunk->rows.push_back(make_head_row(std::move(ev)));
-      chunk->seal();
-      apply_events_locked(e.group_id, std::move(chunk));
+      auto chunk = HeadChunk::parse(std::string(e.encoded_events));
+      if (!chunk.ok()) {  // cannot happen: decode_wal_record checked the same bytes
+        probe().wal_replay_skipped->inc();
+        continue;
+      }
+      (*chunk)->stream_id = e.stream_id;
+      apply_events_locked(e.group_id, std::move(*chunk));
     }
     return OkStatus();
   };

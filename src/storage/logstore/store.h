@@ -5,7 +5,8 @@
 // - Catalog: tenants -> groups -> streams (catalog.h). Every change is one WAL record, written
 //   before it is applied; a commit that auto-creates a group or stream carries the creation in
 //   the same record as the events, so it is atomic.
-// - Write path: a StoreAppender stages events per stream (fields discovered at append), and
+// - Write path: a StoreAppender encodes the events of each stream once (the WAL entry body,
+//   which the head chunk keeps and views; nothing is parsed or discovered in messages), and
 //   commit() under mu_ resolves names to ids, enqueues ONE WAL record, applies it to the catalog
 //   and the head, releases mu_ and waits until the record is durable (group commit in the WAL).
 // - Flush: under mu_ the WAL is rotated (segment S) and the head frozen together with a copy of
@@ -21,6 +22,8 @@
 //   writing a new snapshot (with the catalog of the last flush and its S) before deleting files.
 // - Scans pin blocks and head chunks (shared_ptr) under mu_, then merge them by timestamp
 //   without the lock; expired events are filtered, so retention holds before files are deleted.
+//   A scan decodes only the columns the caller reads (LogScan.need_message / need_fields) and
+//   computes a record's JSON fields from its message only with need_fields (store_scan.cc).
 // - Deleting a group removes it from the catalog (scans stop seeing it at once) and its blocks
 //   from the live set; their files are deleted after the next snapshot no longer lists them.
 //
@@ -60,15 +63,26 @@ struct Options {
   Clock* clock = Clock::real();
   wal::SyncPolicy wal_sync = wal::SyncPolicy::kFsync;
   int64_t wal_sync_interval_ms = 1000;
-  // Flush when the head holds this many bytes (estimate) or its oldest append is this old.
+  // Flush when the head holds this many bytes (its real allocation, head.h) or its oldest
+  // append is this old.
   // With `background`, commits fail ResourceExhausted while the head and a pending flush
   // together hold more than 2 x head_max_bytes (flushing cannot keep up).
   uint64_t head_max_bytes = 256ull << 20;
   int64_t head_flush_age_ms = 10 * 60 * 1000;
-  uint64_t block_target_bytes = 16ull << 20;  // uncompressed bytes of messages and fields
+  uint64_t block_target_bytes = 16ull << 20;  // uncompressed bytes of messages and attributes
   int64_t partition_ms = 3600 * 1000;         // a block never spans two partitions
-  int flush_zstd_level = 3;
+  // zstd levels. Measured on the 1M-line benchmark workload (docs/format/logstore.md "Choice of
+  // levels"): flushing at 6 instead of 3 saves 7 % of the bytes for ~1 CPU-s per 246 MB; a
+  // recompression of every flushed block at 9 saves 3 % more for 5 CPU-s, at 19 24 % for 220.
+  int flush_zstd_level = 6;
   int compact_zstd_level = 9;
+  // zstd long-distance matching and window log for the message column of compacted blocks
+  // (block.h BlockBuildOptions).
+  bool compact_long_distance = false;
+  int compact_window_log = 0;
+  // Compaction also rewrites level-0 blocks too large to merge (>= block_target_bytes / 2), so
+  // every block ends at compact_zstd_level; without it such blocks keep flush_zstd_level.
+  bool recompress_flushed = false;
   int filter_bits_per_trigram = 10;  // token filter size; 0 = no filter
   int64_t retention_check_interval_ms = 5 * 60 * 1000;
   size_t max_indexed_fields = 20;  // CloudWatch's limit per group
@@ -141,8 +155,7 @@ class Store final : public storage::LogStore {
   struct Staged {
     std::string group, stream;
     bool create_missing = false;
-    std::shared_ptr<HeadChunk> chunk;  // sealed rows
-    std::string encoded;               // count + encoded events (wal_ops.h)
+    std::shared_ptr<HeadChunk> chunk;  // parsed rows; chunk->encoded is the WAL entry body
   };
   struct PendingFlush {
     std::shared_ptr<const Head> head;
@@ -179,7 +192,7 @@ class Store final : public storage::LogStore {
                         const std::vector<uint64_t>& block_ids);
   // Writes rows (sorted) of one group into blocks of at most block_target_bytes within one
   // partition each; the files are synced, the directory is not.
-  Status write_blocks(uint64_t group_id, uint32_t level, int zstd_level,
+  Status write_blocks(uint64_t group_id, uint32_t level, bool compacted,
                       std::span<const BlockRowView> rows,
                       const std::unordered_map<uint32_t, std::string>& stream_names,
                       std::vector<std::shared_ptr<LogBlock>>* out);

@@ -86,7 +86,7 @@ void Store::remove_files(const std::vector<std::shared_ptr<LogBlock>>& blocks) {
   if (!st.ok()) log::warn("log store: syncing {}: {}", blocks_dir(), st.to_string());
 }
 
-Status Store::write_blocks(uint64_t group_id, uint32_t level, int zstd_level,
+Status Store::write_blocks(uint64_t group_id, uint32_t level, bool compacted,
                            std::span<const BlockRowView> rows,
                            const std::unordered_map<uint32_t, std::string>& stream_names,
                            std::vector<std::shared_ptr<LogBlock>>* out) {
@@ -104,7 +104,9 @@ Status Store::write_blocks(uint64_t group_id, uint32_t level, int zstd_level,
     bo.block_id = next_block_id_++;
     bo.group_id = group_id;
     bo.level = level;
-    bo.zstd_level = zstd_level;
+    bo.zstd_level = compacted ? opts_.compact_zstd_level : opts_.flush_zstd_level;
+    bo.long_distance = compacted && opts_.compact_long_distance;
+    bo.window_log = compacted ? opts_.compact_window_log : 0;
     bo.filter_bits_per_trigram = opts_.filter_bits_per_trigram;
     ASSIGN_OR_RETURN(std::string data,
                      build_block(bo, rows.subspan(begin, end - begin), stream_names));
@@ -214,18 +216,16 @@ Status Store::write_pending_blocks() {
   Status st;
   struct Ref {
     int64_t ts;
-    uint32_t stream;
+    const HeadChunk* chunk;
     const HeadRow* row;
   };
   std::vector<Ref> refs;
   std::vector<BlockRowView> views;
-  std::vector<LogField> fields;
   for (const auto& [gid, hg] : p.head->groups) {
     const GroupState* g = p.catalog.by_id(gid);
     if (g == nullptr) continue;  // deleted before the head was frozen
     const int64_t cutoff = g->retention_cutoff(now);
     refs.clear();
-    size_t nfields = 0;
     std::unordered_map<uint32_t, std::string> names;
     for (const auto& c : hg.chunks) {
       const StreamState* s = g->stream_by_id(c->stream_id);
@@ -233,33 +233,29 @@ Status Store::write_pending_blocks() {
       names.emplace(s->id, s->name);
       for (const HeadRow& r : c->rows) {
         if (r.timestamp_ms < cutoff) continue;
-        refs.push_back({r.timestamp_ms, c->stream_id, &r});
-        nfields += r.fields.size();
+        refs.push_back({r.timestamp_ms, c.get(), &r});
       }
     }
     if (refs.empty()) continue;
     std::stable_sort(refs.begin(), refs.end(),
                      [](const Ref& a, const Ref& b) { return a.ts < b.ts; });
     views.clear();
-    fields.clear();
-    fields.reserve(nfields);  // spans below point into it: no reallocation
+    views.reserve(refs.size());
     for (const Ref& ref : refs) {
       const HeadRow& r = *ref.row;
       BlockRowView v;
       v.timestamp_ms = r.timestamp_ms;
       v.ingestion_time_ms = r.ingestion_time_ms;
-      v.stream_id = ref.stream;
+      v.stream_id = ref.chunk->stream_id;
       v.severity_number = r.severity_number;
       v.message = r.message;
       v.severity_text = r.severity_text;
       v.trace_id = r.trace_id;
       v.span_id = r.span_id;
-      const size_t first = fields.size();
-      for (const auto& f : r.fields) fields.push_back({f.key, f.value});
-      v.fields = std::span<const LogField>(fields).subspan(first, r.fields.size());
+      v.fields = ref.chunk->attributes_of(r);
       views.push_back(v);
     }
-    st = write_blocks(gid, 0, opts_.flush_zstd_level, views, names, &written);
+    st = write_blocks(gid, 0, /*compacted=*/false, views, names, &written);
     if (!st.ok()) break;
   }
   if (st.ok() && !written.empty()) st = opts_.env->sync_dir(blocks_dir());
@@ -282,14 +278,22 @@ Status Store::compact() {
 
 Status Store::compact_locked() {
   // Plan: per (group, partition), runs of small blocks (< target / 2) by time whose sum stays
-  // within the target; every run of two or more is merged.
+  // within the target; every run of two or more is merged. With recompress_flushed, a large
+  // level-0 block is a run of its own and is rewritten at the compaction level.
   std::vector<std::vector<std::shared_ptr<LogBlock>>> plans;
+  auto worth = [&](const std::vector<std::shared_ptr<LogBlock>>& run) {
+    return run.size() >= 2 ||
+           (run.size() == 1 && opts_.recompress_flushed && run[0]->meta().level == 0);
+  };
   {
     std::lock_guard<std::mutex> lock(mu_);
     std::map<std::pair<uint64_t, int64_t>, std::vector<std::shared_ptr<LogBlock>>> parts;
     for (const auto& b : blocks_) {
       const BlockMeta& m = b->meta();
-      if (m.account_bytes >= opts_.block_target_bytes / 2) continue;
+      if (m.account_bytes >= opts_.block_target_bytes / 2) {
+        if (opts_.recompress_flushed && m.level == 0) plans.push_back({b});
+        continue;
+      }
       parts[{m.group_id, partition_of(m.min_time, opts_.partition_ms)}].push_back(b);
     }
     for (auto& [key, list] : parts) {
@@ -301,14 +305,14 @@ Status Store::compact_locked() {
       uint64_t bytes = 0;
       for (auto& b : list) {
         if (!run.empty() && bytes + b->meta().account_bytes > opts_.block_target_bytes) {
-          if (run.size() >= 2) plans.push_back(std::move(run));
+          if (worth(run)) plans.push_back(std::move(run));
           run.clear();
           bytes = 0;
         }
         run.push_back(b);
         bytes += b->meta().account_bytes;
       }
-      if (run.size() >= 2) plans.push_back(std::move(run));
+      if (worth(run)) plans.push_back(std::move(run));
     }
   }
   for (const auto& sources : plans) {
@@ -374,7 +378,7 @@ Status Store::run_compaction(const std::vector<std::shared_ptr<LogBlock>>& sourc
     views.push_back(v);
   }
   std::vector<std::shared_ptr<LogBlock>> written;
-  Status st = write_blocks(gid, level, opts_.compact_zstd_level, views, names, &written);
+  Status st = write_blocks(gid, level, /*compacted=*/true, views, names, &written);
   if (st.ok() && !written.empty()) st = opts_.env->sync_dir(blocks_dir());
   if (st.ok()) st = hook("compact.written");
   if (!st.ok()) {

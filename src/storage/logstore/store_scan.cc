@@ -1,12 +1,16 @@
 // Scans of logstore::Store: resolve and pin the sources under the store mutex, then merge them
 // by timestamp without it. A block is decoded only when the merge reaches its time range
-// (timestamps and stream ids first; the other columns only if a row is selected), and released
-// once consumed.
+// (timestamps and stream ids first; the small columns only if a row is selected; messages only
+// with need_message or need_fields, attributes only with need_fields), and released once
+// consumed. With need_fields, a record's fields are its attributes followed by the fields that
+// storage::discover_fields finds in its message, computed once per record into the scanner's
+// scratch (the fields are not stored).
 #include <algorithm>
 #include <queue>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "storage/log_fields.h"
 #include "storage/logstore/store.h"
 #include "storage/logstore/store_internal.h"
 
@@ -22,8 +26,9 @@ struct GroupScope {
 
 struct HeadRef {
   int64_t ts;
-  uint32_t stream;
+  const HeadChunk* chunk;
   const HeadRow* row;
+  std::string_view stream_name;
 };
 
 // One input of the merge: a block (decoded lazily) or the head rows of one group.
@@ -31,8 +36,9 @@ struct Source {
   const GroupScope* scope = nullptr;
   std::shared_ptr<LogBlock> block;
   std::unique_ptr<DecodedBlock> decoded;
-  std::vector<uint32_t> rows;  // selected block rows, ascending time
-  std::vector<HeadRef> head;   // selected head rows, ascending time
+  std::vector<uint32_t> rows;                  // selected block rows, ascending time
+  std::vector<std::string_view> stream_names;  // by the block's stream dictionary index
+  std::vector<HeadRef> head;                   // selected head rows, ascending time
   std::vector<std::shared_ptr<const HeadChunk>> pins;
   bool loaded = false;
   size_t pos = 0;  // rows consumed
@@ -64,6 +70,8 @@ class StoreScanner final : public LogScanner {
     for (std::string& s : scan_.required_substrings) {
       for (char& c : s) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
     }
+    if (scan_.need_message || scan_.need_fields) parts_ |= kDecodeMessages;
+    if (scan_.need_fields) parts_ |= kDecodeAttributes;
   }
 
   LogScan scan_;
@@ -132,8 +140,11 @@ class StoreScanner final : public LogScanner {
     RETURN_IF_ERROR(s->block->decode_keys(s->decoded.get()));
     const auto& ts = s->decoded->timestamps;
     std::vector<bool> wanted(m.streams.size());
+    s->stream_names.resize(m.streams.size());
     for (size_t i = 0; i < m.streams.size(); i++) {
-      wanted[i] = s->scope->streams.contains(m.streams[i].id);
+      auto it = s->scope->streams.find(m.streams[i].id);
+      wanted[i] = it != s->scope->streams.end();
+      if (wanted[i]) s->stream_names[i] = it->second;
     }
     auto lo = std::lower_bound(ts.begin(), ts.end(), s->scope->start);
     auto hi = std::lower_bound(ts.begin(), ts.end(), scan_.end_ms);
@@ -141,44 +152,67 @@ class StoreScanner final : public LogScanner {
       const auto row = static_cast<uint32_t>(it - ts.begin());
       if (wanted[s->decoded->stream_index[row]]) s->rows.push_back(row);
     }
-    if (!s->rows.empty()) RETURN_IF_ERROR(s->block->decode_rest(s->decoded.get()));
+    if (!s->rows.empty()) RETURN_IF_ERROR(s->block->decode_rest(s->decoded.get(), parts_));
     return OkStatus();
   }
 
   void fill(const Source& s, LogRecord* r) {
     const size_t i = s.at(scan_.newest_first);
     r->log_group = s.scope->name;
+    std::span<const LogField> attributes;
+    std::string_view message;
     if (s.block != nullptr) {
       const DecodedBlock& d = *s.decoded;
       const uint32_t row = s.rows[i];
-      const uint32_t sid = s.block->meta().streams[d.stream_index[row]].id;
-      r->log_stream = s.scope->streams.at(sid);
+      r->log_stream = s.stream_names[d.stream_index[row]];
       r->timestamp_ms = d.timestamps[row];
       r->ingestion_time_ms = d.ingestion[row];
-      r->message = d.message[row];
+      if ((parts_ & kDecodeMessages) != 0) message = d.message[row];
       r->severity_text = d.severity_text[row];
       r->severity_number = d.severity_number[row];
       r->trace_id = d.trace_id[row];
       r->span_id = d.span_id[row];
-      r->fields = std::span<const LogField>(d.fields).subspan(
-          d.field_begin[row], d.field_begin[row + 1] - d.field_begin[row]);
+      if ((parts_ & kDecodeAttributes) != 0) {
+        attributes = std::span<const LogField>(d.fields).subspan(
+            d.field_begin[row], d.field_begin[row + 1] - d.field_begin[row]);
+      }
+      r->account_bytes = uint64_t{d.message_length[row]} + d.attribute_bytes[row];
     } else {
       const HeadRef& h = s.head[i];
-      r->log_stream = s.scope->streams.at(h.stream);
+      r->log_stream = h.stream_name;
       r->timestamp_ms = h.ts;
       r->ingestion_time_ms = h.row->ingestion_time_ms;
-      r->message = h.row->message;
+      message = h.row->message;
       r->severity_text = h.row->severity_text;
       r->severity_number = h.row->severity_number;
       r->trace_id = h.row->trace_id;
       r->span_id = h.row->span_id;
-      fields_.clear();
-      for (const auto& f : h.row->fields) fields_.push_back({f.key, f.value});
-      r->fields = fields_;
+      attributes = h.chunk->attributes_of(*h.row);
+      uint64_t bytes = message.size();
+      for (const LogField& f : attributes) bytes += f.name.size() + f.value.size();
+      r->account_bytes = bytes;
     }
-    uint64_t bytes = r->message.size();
-    for (const LogField& f : r->fields) bytes += f.name.size() + f.value.size();
-    r->account_bytes = bytes;
+    r->message = scan_.need_message ? message : std::string_view();
+    r->fields = {};
+    if (scan_.need_fields) r->fields = fields_of(attributes, message);
+  }
+
+  // Attributes, then the fields discovered in the message (a discovered name equal to an
+  // attribute's is dropped: discover_fields keeps names unique against what is already there).
+  std::span<const LogField> fields_of(std::span<const LogField> attributes,
+                                      std::string_view message) {
+    const size_t first = message.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos || message[first] != '{') return attributes;
+    discovered_.clear();
+    for (const LogField& f : attributes) {
+      discovered_.push_back({std::string(f.name), std::string(f.value)});
+    }
+    discover_fields(message, &discovered_);
+    if (discovered_.size() == attributes.size()) return attributes;
+    fields_.clear();
+    fields_.reserve(discovered_.size());
+    for (const auto& f : discovered_) fields_.push_back({f.key, f.value});
+    return fields_;
   }
 
   std::unique_ptr<Source> take(Source* s) {
@@ -191,7 +225,9 @@ class StoreScanner final : public LogScanner {
 
   std::vector<Source*> heap_;
   std::unique_ptr<Source> retired_;
-  std::vector<LogField> fields_;
+  unsigned parts_ = kDecodeSmall;
+  std::vector<LogAttribute> discovered_;  // scratch of the current record's fields
+  std::vector<LogField> fields_;          // views into discovered_
 };
 
 Result<std::unique_ptr<LogScanner>> Store::scan(const Tenant& tenant, const LogScan& scan) {
@@ -257,10 +293,11 @@ Result<std::unique_ptr<LogScanner>> Store::scan(const Tenant& tenant, const LogS
   for (auto& s : sc->sources_) {
     if (s->block != nullptr) continue;
     for (const auto& c : s->pins) {
+      const std::string_view name = s->scope->streams.at(c->stream_id);
       auto lo = std::lower_bound(c->rows.begin(), c->rows.end(), s->scope->start,
                                  [](const HeadRow& r, int64_t t) { return r.timestamp_ms < t; });
       for (auto it = lo; it != c->rows.end() && it->timestamp_ms < scan.end_ms; ++it) {
-        s->head.push_back({it->timestamp_ms, c->stream_id, &*it});
+        s->head.push_back({it->timestamp_ms, c.get(), &*it, name});
       }
     }
   }

@@ -1,6 +1,6 @@
-// The write path of logstore::Store: StoreAppender stages events per stream (fields discovered,
-// WAL bytes encoded, outside any lock); Store::commit resolves or creates groups and streams,
-// writes ONE WAL record, applies it and waits for durability.
+// The write path of logstore::Store: StoreAppender stages events per stream (encoded once into
+// the WAL entry body that the head chunk keeps, outside any lock); Store::commit resolves or
+// creates groups and streams, writes ONE WAL record, applies it and waits for durability.
 #include <map>
 
 #include "common/coding.h"
@@ -10,6 +10,22 @@
 #include "storage/logstore/wal_ops.h"
 
 namespace opsight::storage::logstore {
+namespace {
+
+size_t varint_len(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    n++;
+  }
+  return n;
+}
+
+size_t lp_len(std::string_view s) {
+  return varint_len(s.size()) + s.size();
+}
+
+}  // namespace
 
 class StoreAppender final : public LogAppender {
  public:
@@ -33,20 +49,23 @@ class StoreAppender final : public LogAppender {
     st.group = std::string(group);
     st.stream = std::string(stream);
     st.create_missing = create_missing;
-    st.chunk = std::make_shared<HeadChunk>();
-    st.chunk->rows.reserve(events.size());
-    size_t bytes = 16;
-    for (const LogEvent& e : events) bytes += e.message.size() + 32;
-    st.encoded.reserve(bytes);
-    put_varint64(st.encoded, events.size());
+    // The exact encoded size, so the buffer the head keeps has no slack.
+    size_t bytes = varint_len(events.size());
     for (const LogEvent& e : events) {
       const int64_t ingestion = e.ingestion_time_ms != 0 ? e.ingestion_time_ms : now_;
-      encode_event(&st.encoded, e, ingestion);
-      LogEvent copy = e;
-      copy.ingestion_time_ms = ingestion;
-      st.chunk->rows.push_back(make_head_row(std::move(copy)));
+      bytes += varint_len(zigzag_encode(e.timestamp_ms)) + varint_len(zigzag_encode(ingestion)) +
+               lp_len(e.message) + lp_len(e.severity_text) +
+               varint_len(zigzag_encode(e.severity_number)) + lp_len(e.trace_id) +
+               lp_len(e.span_id) + varint_len(e.attributes.size());
+      for (const auto& a : e.attributes) bytes += lp_len(a.key) + lp_len(a.value);
     }
-    st.chunk->seal();
+    std::string encoded;
+    encoded.reserve(bytes);
+    put_varint64(encoded, events.size());
+    for (const LogEvent& e : events) {
+      encode_event(&encoded, e, e.ingestion_time_ms != 0 ? e.ingestion_time_ms : now_);
+    }
+    ASSIGN_OR_RETURN(st.chunk, HeadChunk::parse(std::move(encoded)));
     staged_.push_back(std::move(st));
     return OkStatus();
   }
@@ -162,7 +181,7 @@ Status Store::commit(const Tenant& tenant, std::vector<Staged>& staged) {
     WalRecordWriter w;
     for (const CatalogOp& op : creates) w.add_op(op);
     for (size_t i = 0; i < staged.size(); i++) {
-      w.add_events(ids[i].first, ids[i].second, staged[i].encoded);
+      w.add_events(ids[i].first, ids[i].second, staged[i].chunk->encoded);
     }
     ASSIGN_OR_RETURN(wal::Position pos, wal_->enqueue(w.finish()));
     for (const CatalogOp& op : creates) {

@@ -11,9 +11,18 @@ constexpr uint64_t kTrigramSpace = 1ull << 24;
 constexpr int kMaxHashes = 16;
 constexpr uint64_t kMaxFilterBits = 1ull << 32;
 
-inline uint8_t fold(uint8_t c) {
+constexpr uint8_t fold(uint8_t c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<uint8_t>(c + 32) : c;
 }
+
+// fold() as a table, for the per-byte loop of add_text.
+struct FoldTable {
+  uint8_t t[256];
+  constexpr FoldTable() : t() {
+    for (int c = 0; c < 256; c++) t[c] = fold(static_cast<uint8_t>(c));
+  }
+};
+constexpr FoldTable kFold;
 
 // SplitMix64's finaliser (Steele, Lea, Flood, "Fast Splittable Pseudorandom Number Generators",
 // OOPSLA 2014): a cheap, well-mixed 64-bit hash of the 24-bit trigram.
@@ -30,19 +39,31 @@ void TrigramSet::add_text(std::string_view text) {
   if (text.size() < 3) return;
   if (bits_.empty()) bits_.assign(kTrigramSpace / 64, 0);
   const auto* p = reinterpret_cast<const uint8_t*>(text.data());
-  uint32_t t = (static_cast<uint32_t>(fold(p[0])) << 8) | fold(p[1]);
+  uint64_t* bits = bits_.data();
+  uint32_t t = (static_cast<uint32_t>(kFold.t[p[0]]) << 8) | kFold.t[p[1]];
+  // Branch-free: set the bit; distinct() counts the set bits when asked.
   for (size_t i = 2; i < text.size(); i++) {
-    t = ((t << 8) | fold(p[i])) & 0xffffff;
-    uint64_t& word = bits_[t >> 6];
-    const uint64_t bit = 1ull << (t & 63);
-    distinct_ += (word & bit) == 0;
-    word |= bit;
+    t = ((t << 8) | kFold.t[p[i]]) & 0xffffff;
+    bits[t >> 6] |= 1ull << (t & 63);
   }
+  counted_ = false;
+}
+
+uint64_t TrigramSet::distinct() const {
+  if (!counted_) {
+    uint64_t n = 0;
+    for (uint64_t w : bits_) n += static_cast<uint64_t>(__builtin_popcountll(w));
+    distinct_ = n;
+    counted_ = true;
+  }
+  return distinct_;
 }
 
 std::string TrigramSet::build_filter(int bits_per_trigram) const {
-  if (distinct_ == 0 || bits_per_trigram <= 0) return {};
-  uint64_t num_bits = std::max<uint64_t>(64, distinct_ * static_cast<uint64_t>(bits_per_trigram));
+  const uint64_t distinct_trigrams = distinct();
+  if (distinct_trigrams == 0 || bits_per_trigram <= 0) return {};
+  uint64_t num_bits =
+      std::max<uint64_t>(64, distinct_trigrams * static_cast<uint64_t>(bits_per_trigram));
   num_bits = std::min(kMaxFilterBits, (num_bits + 63) / 64 * 64);
   // k = ln 2 * bits per key, the optimum for a Bloom filter.
   int k = std::clamp(static_cast<int>(bits_per_trigram * 0.69), 1, kMaxHashes);

@@ -27,14 +27,15 @@ namespace opsight::storage::logstore {
 class TrigramSet {
  public:
   void add_text(std::string_view text);
-  uint64_t distinct() const { return distinct_; }
+  uint64_t distinct() const;
   // Serialises a Bloom filter of the set with about `bits_per_trigram` bits per distinct trigram
   // (false-positive rate ~1% at 10).
   std::string build_filter(int bits_per_trigram) const;
 
  private:
   std::vector<uint64_t> bits_;
-  uint64_t distinct_ = 0;
+  mutable uint64_t distinct_ = 0;  // valid when counted_
+  mutable bool counted_ = true;
 };
 
 class TrigramFilter {

@@ -71,7 +71,7 @@ void encode_event(std::string* out, const LogEvent& e, int64_t ingestion_time_ms
   }
 }
 
-Status decode_wal_record(std::string_view payload, std::vector<WalEntry>* out) {
+Status decode_wal_record(std::string_view payload, std::vector<WalEntry>* out, bool decode_events) {
   const char* p = payload.data();
   const char* end = p + payload.size();
   auto corrupt = [](const std::string& what) {
@@ -87,10 +87,13 @@ Status decode_wal_record(std::string_view payload, std::vector<WalEntry>* out) {
     *v = zigzag_decode(x);
     return true;
   };
+  auto view = [&](std::string_view* v) {
+    if (p != nullptr) p = get_length_prefixed(p, end, v);
+    return p != nullptr;
+  };
   auto str = [&](std::string* s) {
     std::string_view v;
-    if (p != nullptr) p = get_length_prefixed(p, end, &v);
-    if (p == nullptr) return false;
+    if (!view(&v)) return false;
     s->assign(v);
     return true;
   };
@@ -111,28 +114,39 @@ Status decode_wal_record(std::string_view payload, std::vector<WalEntry>* out) {
       e.is_events = true;
       e.group_id = gid;
       uint64_t count = 0;
-      if (!u(&x) || !u(&count)) return corrupt("events header");
+      if (!u(&x)) return corrupt("events header");
+      const char* events_start = p;
+      if (!u(&count)) return corrupt("events header");
       e.stream_id = static_cast<uint32_t>(x);
       if (count > static_cast<uint64_t>(end - p)) return corrupt("event count");
-      e.events.reserve(count);
+      if (decode_events) e.events.reserve(count);
       for (uint64_t j = 0; j < count; j++) {
-        LogEvent ev;
-        int64_t sev = 0;
+        int64_t ts = 0, ingestion = 0, sev = 0;
+        std::string_view message, severity_text, trace_id, span_id;
         uint64_t nattr = 0;
-        if (!i64(&ev.timestamp_ms) || !i64(&ev.ingestion_time_ms) || !str(&ev.message) ||
-            !str(&ev.severity_text) || !i64(&sev) || !str(&ev.trace_id) || !str(&ev.span_id) ||
-            !u(&nattr)) {
+        if (!i64(&ts) || !i64(&ingestion) || !view(&message) || !view(&severity_text) ||
+            !i64(&sev) || !view(&trace_id) || !view(&span_id) || !u(&nattr)) {
           return corrupt("event " + std::to_string(j));
         }
-        ev.severity_number = static_cast<int32_t>(sev);
         if (nattr > static_cast<uint64_t>(end - p)) return corrupt("attribute count");
-        for (uint64_t k = 0; k < nattr; k++) {
-          LogAttribute a;
-          if (!str(&a.key) || !str(&a.value)) return corrupt("attribute");
-          ev.attributes.push_back(std::move(a));
+        LogEvent* ev = nullptr;
+        if (decode_events) {
+          ev = &e.events.emplace_back();
+          ev->timestamp_ms = ts;
+          ev->ingestion_time_ms = ingestion;
+          ev->message.assign(message);
+          ev->severity_text.assign(severity_text);
+          ev->severity_number = static_cast<int32_t>(sev);
+          ev->trace_id.assign(trace_id);
+          ev->span_id.assign(span_id);
         }
-        e.events.push_back(std::move(ev));
+        for (uint64_t k = 0; k < nattr; k++) {
+          std::string_view key, value;
+          if (!view(&key) || !view(&value)) return corrupt("attribute");
+          if (ev != nullptr) ev->attributes.push_back({std::string(key), std::string(value)});
+        }
       }
+      e.encoded_events = std::string_view(events_start, static_cast<size_t>(p - events_start));
       out->push_back(std::move(e));
       continue;
     }

@@ -25,7 +25,8 @@ struct WalEntry {
   CatalogOp op;  // when !is_events
   uint64_t group_id = 0;
   uint32_t stream_id = 0;
-  std::vector<LogEvent> events;  // ingestion_time_ms already set
+  std::vector<LogEvent> events;     // ingestion_time_ms already set; only with decode_events
+  std::string_view encoded_events;  // count + encoded events (a view into the payload)
 };
 
 // Builds a record entry by entry.
@@ -46,7 +47,10 @@ class WalRecordWriter {
 // preceded by their count (put_varint64) by the caller.
 void encode_event(std::string* out, const LogEvent& e, int64_t ingestion_time_ms);
 
-// Corruption naming the part on malformed input; never reads out of bounds.
-Status decode_wal_record(std::string_view payload, std::vector<WalEntry>* out);
+// Corruption naming the part on malformed input; never reads out of bounds. Without
+// `decode_events`, event entries are checked and framed (encoded_events) but their `events` stay
+// empty (replay parses them into a HeadChunk directly).
+Status decode_wal_record(std::string_view payload, std::vector<WalEntry>* out,
+                         bool decode_events = true);
 
 }  // namespace opsight::storage::logstore

@@ -126,6 +126,34 @@ TEST(LogBlockTest, RoundTripsEveryColumn) {
   EXPECT_LE(m.shapes.size(), 8u);  // a handful of distinct field lists
 }
 
+TEST(LogBlockTest, DecodesOnlyTheRequestedParts) {
+  auto rows = make_rows(300, 4);
+  std::vector<std::vector<LogField>> storage;
+  auto block = open_mem(build(rows, &storage));
+  ASSERT_TRUE(block.ok());
+  DecodedBlock d;
+  ASSERT_TRUE((*block)->decode_rest(&d, kDecodeSmall).ok());
+  EXPECT_TRUE(d.rest_decoded);
+  EXPECT_TRUE(d.message.empty());
+  EXPECT_TRUE(d.fields.empty());
+  ASSERT_EQ(d.message_length.size(), rows.size());
+  for (size_t i = 0; i < rows.size(); i++) {
+    EXPECT_EQ(d.message_length[i], rows[i].message.size());
+    uint64_t attr = 0;
+    for (const auto& [k, v] : rows[i].fields) attr += k.size() + v.size();
+    EXPECT_EQ(d.attribute_bytes[i], attr);
+    EXPECT_EQ(d.severity_number[i], rows[i].sev);
+  }
+  ASSERT_TRUE((*block)->decode_rest(&d, kDecodeMessages).ok());
+  EXPECT_TRUE(d.fields.empty());
+  ASSERT_EQ(d.message.size(), rows.size());
+  // The message column is stored clustered by stream; rows come back in time order.
+  for (size_t i = 0; i < rows.size(); i++) EXPECT_EQ(d.message[i], rows[i].message);
+  ASSERT_TRUE((*block)->decode_rest(&d, kDecodeAttributes).ok());
+  EXPECT_EQ(d.field_begin.size(), rows.size() + 1);
+  EXPECT_EQ(d.parts, unsigned{kDecodeAll});
+}
+
 TEST(LogBlockTest, EverySingleByteCorruptionIsDetected) {
   std::vector<std::vector<LogField>> storage;
   const std::string good = build(make_rows(60, 2), &storage);

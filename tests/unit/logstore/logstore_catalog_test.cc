@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "common/coding.h"
+#include "storage/logstore/block.h"
+#include "storage/logstore/head.h"
 #include "storage/logstore/wal_ops.h"
 
 namespace opsight::storage::logstore {
@@ -103,6 +105,32 @@ TEST(WalOpsTest, RecordRoundTripAndTruncation) {
   want.ingestion_time_ms = 77;
   EXPECT_EQ(out[2].events[0], want);
   EXPECT_EQ(out[2].events[1].ingestion_time_ms, 78);
+  EXPECT_EQ(out[2].encoded_events, events);
+  // Framing only (replay): the same entries, no events materialised, the same encoded bytes,
+  // which a HeadChunk parses back into the events.
+  std::vector<WalEntry> framed;
+  ASSERT_TRUE(decode_wal_record(rec, &framed, /*decode_events=*/false).ok());
+  ASSERT_EQ(framed.size(), 3u);
+  EXPECT_TRUE(framed[2].events.empty());
+  EXPECT_EQ(framed[2].encoded_events, events);
+  auto chunk = HeadChunk::parse(std::string(framed[2].encoded_events));
+  ASSERT_TRUE(chunk.ok()) << chunk.status().to_string();
+  ASSERT_EQ((*chunk)->rows.size(), 2u);
+  const HeadRow& r = (*chunk)->rows[0];
+  EXPECT_EQ(r.timestamp_ms, -5);
+  EXPECT_EQ(r.ingestion_time_ms, 77);
+  EXPECT_EQ(r.message, "hello");
+  EXPECT_EQ(r.severity_text, "WARN");
+  EXPECT_EQ(r.severity_number, 13);
+  EXPECT_EQ(r.trace_id, "t");
+  EXPECT_EQ(r.span_id, "s");
+  ASSERT_EQ((*chunk)->attributes_of(r).size(), 1u);
+  EXPECT_EQ((*chunk)->attributes_of(r)[0].name, "k");
+  EXPECT_EQ((*chunk)->attributes_of(r)[0].value, "v");
+  EXPECT_EQ((*chunk)->stored_bytes, 2 * (5 + kEventOverheadBytes));
+  for (size_t n = 0; n < events.size(); n++) {
+    EXPECT_FALSE(HeadChunk::parse(events.substr(0, n)).ok()) << n;
+  }
   for (size_t n = 0; n < rec.size(); n++) {
     EXPECT_FALSE(decode_wal_record(rec.substr(0, n), &out).ok()) << n;
   }
