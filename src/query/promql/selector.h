@@ -1,7 +1,8 @@
 #pragma once
 // Parser for PromQL instant-vector series selectors, the `match[]` argument of the Prometheus
 // HTTP API: `metric`, `metric{a="b"}`, `{__name__=~"x.*", job!="y"}`. Errors name the
-// position and what was expected. (The full PromQL parser builds on the same lexing rules.)
+// position and what was expected. The full PromQL parser (parser.h) follows the same lexical
+// rules and reuses unquote_string(); this one stays separate so match[] keeps its behaviour.
 
 #include <string_view>
 #include <vector>

@@ -1,0 +1,87 @@
+#pragma once
+// Helpers shared by the PromQL tests: a real tsdb::Db in a temp directory on a ManualClock
+// that accepts any sample time, and a runner for promqltest-style scripts (the format of
+// Prometheus's promql/promqltest/testdata/*.test):
+//
+//   load 5m                                  # samples every 5m from t=0
+//     http_requests{job="api"} 0+10x10       # 0 10 20 ... 100; also a-bxn, axn, _ (gap),
+//     other 1 _x3 stale 2                    # _xn (n gaps), stale (staleness marker)
+//   clear                                    # drop all data
+//   eval instant at 50m sum(http_requests)   # eval_ordered: the order must match too
+//     {} 100                                 # expected series and values; a bare number for
+//                                            # a scalar result
+//   eval range from 0 to 10m step 5m expr    # expected series with one value per step
+//     {} 1 _ 3                               # (_ = no point at that step)
+//   eval_fail instant at 0m expr             # the query must fail (parse or evaluation);
+//     expected_fail_message substring         # optionally with this in the message
+//
+// Values compare with a relative tolerance of 1e-6 (as promqltest); NaN equals NaN.
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "query/promql/engine.h"
+#include "storage/tsdb/db.h"
+
+namespace opsight::query::promql::testing {
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "promql_test_XXXXXX").string();
+    char* p = ::mkdtemp(tmpl.data());
+    EXPECT_NE(p, nullptr);
+    path_ = tmpl;
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// A Db that takes samples at any time (the clock sits at 0, the windows span centuries).
+class TestStore {
+ public:
+  TestStore() : clock_(0) { reset(); }
+  void reset() {
+    db_.reset();
+    storage::tsdb::Options o;
+    o.dir = dir_.path() + "/metrics" + std::to_string(generation_++);
+    o.clock = &clock_;
+    o.background = false;
+    o.wal_sync = storage::wal::SyncPolicy::kInterval;
+    o.out_of_order_window_ms = 10'000'000'000'000;
+    o.future_window_ms = 10'000'000'000'000;
+    o.retention_ms = 20'000'000'000'000;
+    auto db = storage::tsdb::Db::open(o);
+    EXPECT_TRUE(db.ok()) << db.status().to_string();
+    if (db.ok()) db_ = std::move(*db);
+  }
+  storage::tsdb::Db& db() { return *db_; }
+  Status append(const Labels& l, const std::vector<storage::Sample>& samples) {
+    auto app = db_->appender(storage::Tenant{});
+    std::vector<storage::SampleError> errors;
+    RETURN_IF_ERROR(app->append(l, samples, &errors));
+    if (!errors.empty()) return errors[0].status;
+    return app->commit();
+  }
+
+ private:
+  TempDir dir_;
+  ManualClock clock_;
+  int generation_ = 0;
+  std::unique_ptr<storage::tsdb::Db> db_;
+};
+
+// Runs a script; every failed expectation is reported through GoogleTest with its line.
+void run_script(const std::string& name, const std::string& text,
+                const EngineOptions& options = {});
+
+}  // namespace opsight::query::promql::testing
