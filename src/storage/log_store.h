@@ -23,8 +23,8 @@
 namespace opsight::storage {
 
 // The retention values CloudWatch Logs accepts (PutRetentionPolicy), in days.
-inline constexpr int kLogRetentionDays[] = {1,   3,   5,   7,   14,   30,   60,   90,
-                                            120, 150, 180, 365, 400,  545,  731,  1096,
+inline constexpr int kLogRetentionDays[] = {1,    3,    5,    7,    14,   30,  60,  90,
+                                            120,  150,  180,  365,  400,  545, 731, 1096,
                                             1827, 2192, 2557, 2922, 3288, 3653};
 inline constexpr size_t kMaxLogMessageBytes = 1 << 20;
 
@@ -37,12 +37,12 @@ struct LogAttribute {
 // One event as written.
 struct LogEvent {
   int64_t timestamp_ms = 0;
-  int64_t ingestion_time_ms = 0;  // set by the store when 0
-  std::string message;            // <= kMaxLogMessageBytes
-  std::string severity_text;      // e.g. "ERROR"; "" when the source has none
-  int32_t severity_number = 0;    // OTLP SeverityNumber 1..24; 0 = unspecified
-  std::string trace_id;           // 32 lowercase hex digits, or ""
-  std::string span_id;            // 16 lowercase hex digits, or ""
+  int64_t ingestion_time_ms = 0;         // set by the store when 0
+  std::string message;                   // <= kMaxLogMessageBytes
+  std::string severity_text;             // e.g. "ERROR"; "" when the source has none
+  int32_t severity_number = 0;           // OTLP SeverityNumber 1..24; 0 = unspecified
+  std::string trace_id;                  // 32 lowercase hex digits, or ""
+  std::string span_id;                   // 16 lowercase hex digits, or ""
   std::vector<LogAttribute> attributes;  // source attributes (OTLP, Loki structured metadata)
   bool operator==(const LogEvent&) const = default;
 };
@@ -108,13 +108,13 @@ struct LogScan {
   // Case-insensitive substrings that every matching message contains: a hint that lets the store
   // skip blocks that cannot match. The caller still filters every record it gets.
   std::vector<std::string> required_substrings;
-  bool newest_first = false;          // order of records (ties in any order)
+  bool newest_first = false;  // order of records (ties in any order)
   // What the caller reads of each record, so the store can skip decoding the rest. Without
   // need_message, LogRecord.message may be empty; without need_fields, LogRecord.fields may be
   // empty. Timestamps, stream, group, severity and trace/span ids are always filled.
   bool need_message = true;
   bool need_fields = true;
-  uint64_t max_bytes_scanned = 0;     // 0 = no limit; beyond it next() fails ResourceExhausted
+  uint64_t max_bytes_scanned = 0;  // 0 = no limit; beyond it next() fails ResourceExhausted
 };
 
 struct LogScanStats {

@@ -113,9 +113,8 @@ TEST(SyslogTest, Rfc3164WithAndWithoutHostname) {
 TEST(SyslogTest, Rfc3164HeaderWithRfc3339Timestamp) {
   // rsyslog's RSYSLOG_ForwardFormat: "<PRI>TIMESTAMP(RFC 3339) HOSTNAME TAG MSG".
   SyslogMessage m;
-  ASSERT_TRUE(parse_syslog("<11>2023-11-14T21:59:58.123456+01:00 web01 billing: disk full", kNow,
-                           &m)
-                  .ok());
+  ASSERT_TRUE(
+      parse_syslog("<11>2023-11-14T21:59:58.123456+01:00 web01 billing: disk full", kNow, &m).ok());
   EXPECT_FALSE(m.rfc5424);
   EXPECT_EQ(m.timestamp_ms, 1'699'995'598'123);  // 2023-11-14T20:59:58.123Z
   EXPECT_EQ(m.hostname, "web01");
