@@ -1,8 +1,11 @@
 #include "api/api_util.h"
 
+#include <fmt/format.h>
+
 #include "common/json_writer.h"
 #include "common/time_util.h"
 #include "query/promql/selector.h"
+#include "wire/compression.h"
 
 namespace opsight::api {
 
@@ -71,6 +74,23 @@ Result<std::vector<std::vector<storage::Matcher>>> match_params(const HttpReques
     out.push_back(std::move(m));
   }
   return out;
+}
+
+bool is_json(const HttpRequest& req) {
+  return req.header("content-type").value_or("").starts_with("application/json");
+}
+
+Status check_body_size(const HttpRequest& req, uint64_t max_body, std::string_view limit_name) {
+  if (req.body.size() <= max_body) return OkStatus();
+  return Status::resource_exhausted(fmt::format("request body is {} bytes > limit {} ({})",
+                                                req.body.size(), max_body, limit_name));
+}
+
+Result<std::string> decoded_body(const HttpRequest& req, uint64_t max_body, uint64_t max_decoded,
+                                 std::string_view limit_name, std::string_view default_encoding) {
+  RETURN_IF_ERROR(check_body_size(req, max_body, limit_name));
+  std::string_view enc = req.header("content-encoding").value_or(default_encoding);
+  return wire::decode_content(enc, req.body, max_decoded);
 }
 
 }  // namespace opsight::api

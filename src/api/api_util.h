@@ -28,6 +28,15 @@ storage::Tenant request_tenant(const HttpRequest& req);
 Result<int64_t> time_param(const HttpRequest& req, std::string_view name, int64_t def,
                            int64_t now_ms);
 
+// True when the request's Content-Type is JSON.
+bool is_json(const HttpRequest& req);
+// ResourceExhausted naming `limit_name` when the raw body is longer than `max_body`.
+Status check_body_size(const HttpRequest& req, uint64_t max_body, std::string_view limit_name);
+// The body after check_body_size, decompressed per Content-Encoding (`default_encoding` when the
+// header is absent) into at most `max_decoded` bytes.
+Result<std::string> decoded_body(const HttpRequest& req, uint64_t max_body, uint64_t max_decoded,
+                                 std::string_view limit_name,
+                                 std::string_view default_encoding = "");
 // Parses every `match[]` (or `match`) parameter as a series selector.
 Result<std::vector<std::vector<storage::Matcher>>> match_params(const HttpRequest& req);
 

@@ -17,7 +17,6 @@
 #include "ingest/logs/put_log_events.h"
 #include "query/insights/filter_pattern.h"
 #include "query/patterns/pattern_miner.h"
-#include "wire/compression.h"
 
 namespace opsight::api {
 namespace {
@@ -72,20 +71,11 @@ HttpResponse error(const Status& st) {
   return r;
 }
 
-bool is_json(const HttpRequest& req) {
-  return req.header("content-type").value_or("").starts_with("application/json");
-}
+constexpr std::string_view kLogBodyLimit = "limits.logs.max_request_bytes";
 
-Result<std::string> body_of(const LogsDeps& d, const HttpRequest& req,
-                            std::string_view default_encoding = "") {
+Result<std::string> body_of(const LogsDeps& d, const HttpRequest& req) {
   const uint64_t max = d.log_limits.max_request_bytes;
-  if (req.body.size() > max) {
-    return Status::resource_exhausted(
-        fmt::format("request body is {} bytes > limit {} (limits.logs.max_request_bytes)",
-                    req.body.size(), max));
-  }
-  std::string_view enc = req.header("content-encoding").value_or(default_encoding);
-  return wire::decode_content(enc, req.body, max);
+  return decoded_body(req, max, max, kLogBodyLimit);
 }
 
 Result<int> parse_int_param(const HttpRequest& req, std::string_view name, int def) {
@@ -196,10 +186,9 @@ HttpResponse loki_push(const LogsDeps& d, HttpRequest& req) {
     st = ingest::logs::decode_loki_push_json(*body, d.log_limits, &batch);
   } else {
     // The protobuf form is snappy-compressed by definition (the decoder inflates it).
-    if (req.body.size() > d.log_limits.max_request_bytes) {
-      return error(Status::resource_exhausted(
-          fmt::format("request body is {} bytes > limit {} (limits.logs.max_request_bytes)",
-                      req.body.size(), d.log_limits.max_request_bytes)));
+    if (Status size = check_body_size(req, d.log_limits.max_request_bytes, kLogBodyLimit);
+        !size.ok()) {
+      return error(size);
     }
     st = ingest::logs::decode_loki_push_protobuf(req.body, d.log_limits, &batch);
   }

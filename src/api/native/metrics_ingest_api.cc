@@ -10,7 +10,6 @@
 #include "ingest/otlp/otlp_metrics_pb.h"
 #include "ingest/prometheus/remote_write.h"
 #include "ingest/vm/jsonl.h"
-#include "wire/compression.h"
 #include "wire/protobuf.h"
 
 namespace opsight::api {
@@ -42,13 +41,8 @@ Probe& probe(const std::string& protocol) {
 
 Result<std::string> body_of(const HttpRequest& req, const ingest::Limits& limits,
                             std::string_view default_encoding = "") {
-  if (req.body.size() > limits.max_request_bytes) {
-    return Status::resource_exhausted(
-        fmt::format("request body is {} bytes > limit {} (limits.max_request_bytes)",
-                    req.body.size(), limits.max_request_bytes));
-  }
-  std::string_view enc = req.header("content-encoding").value_or(default_encoding);
-  return wire::decode_content(enc, req.body, limits.max_decoded_bytes);
+  return decoded_body(req, limits.max_request_bytes, limits.max_decoded_bytes,
+                      "limits.max_request_bytes", default_encoding);
 }
 
 // Lists at most 20 item errors, then how many more.
@@ -114,11 +108,6 @@ HttpResponse remote_write(const IngestDeps& d, HttpRequest& req) {
                          out.rejected_samples, error_lines(out.errors)));
   }
   return HttpResponse::no_content();
-}
-
-bool is_json(const HttpRequest& req) {
-  auto ct = req.header("content-type").value_or("");
-  return ct.starts_with("application/json");
 }
 
 // google.rpc.Status {int32 code = 1; string message = 2;} as OTLP/HTTP error bodies.
