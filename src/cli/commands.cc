@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "api/http/client.h"
+#include "net/http_client.h"
 #include "common/json_writer.h"
 
 namespace opsight::cli {
@@ -16,11 +16,11 @@ namespace {
   std::exit(1);
 }
 
-api::ClientResponse call(const std::string& method, const std::string& url,
+net::ClientResponse call(const std::string& method, const std::string& url,
                          const std::string& body = "", const std::string& content_type = "") {
   std::vector<std::pair<std::string, std::string>> headers;
   if (!content_type.empty()) headers.emplace_back("Content-Type", content_type);
-  auto r = api::http_request(method, url, body, headers);
+  auto r = net::http_request(method, url, body, headers);
   if (!r.ok()) fail(r.status().message());
   return std::move(*r);
 }
@@ -163,10 +163,10 @@ void add_client_commands(CLI::App& app, const std::string* server_url) {
   qs->add_option("--statistics", *statistics, "Comma-separated, e.g. Average,p99");
   qs->add_flag("--json", *as_json, "Print the raw JSON answer");
   qs->callback([=] {
-    std::string url = *server_url + "/api/v1/metrics/statistics?match=" + api::url_encode(*match) +
-                      "&start=" + api::url_encode("now-" + *since) +
-                      "&period=" + api::url_encode(*period) +
-                      "&statistics=" + api::url_encode(*statistics);
+    std::string url = *server_url + "/api/v1/metrics/statistics?match=" + net::url_encode(*match) +
+                      "&start=" + net::url_encode("now-" + *since) +
+                      "&period=" + net::url_encode(*period) +
+                      "&statistics=" + net::url_encode(*statistics);
     auto r = call("GET", url);
     if (r.status != 200) fail("HTTP " + std::to_string(r.status) + ": " + r.body);
     if (*as_json) {
@@ -186,9 +186,9 @@ void add_client_commands(CLI::App& app, const std::string* server_url) {
   ex->add_option("--end", *eend, "End");
   ex->callback([=] {
     std::string url = *server_url + "/api/v1/export?";
-    for (const auto& m : *ematch) url += "match[]=" + api::url_encode(m) + "&";
-    if (!estart->empty()) url += "start=" + api::url_encode(*estart) + "&";
-    if (!eend->empty()) url += "end=" + api::url_encode(*eend);
+    for (const auto& m : *ematch) url += "match[]=" + net::url_encode(m) + "&";
+    if (!estart->empty()) url += "start=" + net::url_encode(*estart) + "&";
+    if (!eend->empty()) url += "end=" + net::url_encode(*eend);
     auto r = call("GET", url);
     if (r.status != 200) fail("HTTP " + std::to_string(r.status) + ": " + r.body);
     std::fwrite(r.body.data(), 1, r.body.size(), stdout);

@@ -8,7 +8,7 @@
 #include <memory>
 #include <thread>
 
-#include "api/http/client.h"
+#include "net/http_client.h"
 #include "common/json_writer.h"
 
 namespace opsight::cli {
@@ -24,7 +24,7 @@ std::string call(const std::string& method, const std::string& url, const std::s
                  const std::string& content_type = "") {
   std::vector<std::pair<std::string, std::string>> headers;
   if (!content_type.empty()) headers.emplace_back("Content-Type", content_type);
-  auto r = api::http_request(method, url, body, headers);
+  auto r = net::http_request(method, url, body, headers);
   if (!r.ok()) fail(r.status().message());
   if (r->status / 100 != 2) fail("HTTP " + std::to_string(r->status) + ": " + r->body);
   return std::move(r->body);
@@ -36,7 +36,7 @@ std::string query_string(const std::vector<std::pair<std::string, std::string>>&
   for (const auto& [k, v] : params) {
     if (v.empty()) continue;
     out += out.empty() ? '?' : '&';
-    out += k + "=" + api::url_encode(v);
+    out += k + "=" + net::url_encode(v);
   }
   return out;
 }

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <random>
 
-#include "api/http/client.h"
+#include "net/http_client.h"
 #include "common/clock.h"
 #include "common/logging.h"
 
@@ -39,16 +39,16 @@ class ServerTest : public ::testing::Test {
     server_.reset();
     start();
   }
-  api::ClientResponse get(const std::string& path) {
-    auto r = api::http_request("GET", base_ + path);
+  net::ClientResponse get(const std::string& path) {
+    auto r = net::http_request("GET", base_ + path);
     EXPECT_TRUE(r.ok()) << r.status().to_string();
-    return r.ok() ? *r : api::ClientResponse{};
+    return r.ok() ? *r : net::ClientResponse{};
   }
-  api::ClientResponse post(const std::string& path, const std::string& body,
+  net::ClientResponse post(const std::string& path, const std::string& body,
                            const std::string& type = "application/json") {
-    auto r = api::http_request("POST", base_ + path, body, {{"Content-Type", type}});
+    auto r = net::http_request("POST", base_ + path, body, {{"Content-Type", type}});
     EXPECT_TRUE(r.ok()) << r.status().to_string();
-    return r.ok() ? *r : api::ClientResponse{};
+    return r.ok() ? *r : net::ClientResponse{};
   }
 
   std::filesystem::path dir_;
@@ -89,7 +89,7 @@ TEST_F(ServerTest, PutMetricDataStatisticsAndRestart) {
   EXPECT_NE(r.body.find("\"accepted_samples\":3"), std::string::npos) << r.body;
 
   std::string q = "/api/v1/metrics/statistics?match=" +
-                  api::url_encode(R"(Latency{Namespace="Shop",Service="cart"})") +
+                  net::url_encode(R"(Latency{Namespace="Shop",Service="cart"})") +
                   "&start=" + std::to_string(t0 / 1000) +
                   "&end=" + std::to_string(t0 / 1000 + 120) +
                   "&period=60&statistics=SampleCount,Sum,Average,Maximum,p50";
@@ -122,7 +122,7 @@ TEST_F(ServerTest, ImportExportSeriesAndLabels) {
   EXPECT_EQ(r.status, 400) << r.body;  // one bad line reported, three stored
   EXPECT_NE(r.body.find("line 4"), std::string::npos) << r.body;
 
-  auto e = get("/api/v1/export?match[]=" + api::url_encode(R"(requests_total{instance="i1"})"));
+  auto e = get("/api/v1/export?match[]=" + net::url_encode(R"(requests_total{instance="i1"})"));
   ASSERT_EQ(e.status, 200) << e.body;
   EXPECT_NE(e.body.find(R"("instance":"i1")"), std::string::npos) << e.body;
   EXPECT_NE(e.body.find("[1,2.5]"), std::string::npos) << e.body;
@@ -137,7 +137,7 @@ TEST_F(ServerTest, ImportExportSeriesAndLabels) {
   EXPECT_EQ(l.body.find("__account__"), std::string::npos) << l.body;
   auto v = get("/api/v1/label/instance/values");
   EXPECT_NE(v.body.find(R"(["i0","i1","i2"])"), std::string::npos) << v.body;
-  auto bad = get("/api/v1/series?match[]=" + api::url_encode("up{"));
+  auto bad = get("/api/v1/series?match[]=" + net::url_encode("up{"));
   EXPECT_EQ(bad.status, 400);
   EXPECT_NE(bad.body.find("bad_data"), std::string::npos);
 }

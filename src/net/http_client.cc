@@ -1,10 +1,10 @@
-#include "api/http/client.h"
+#include "net/http_client.h"
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-namespace opsight::api {
+namespace opsight::net {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -70,4 +70,4 @@ std::string url_encode(std::string_view s) {
   return out;
 }
 
-}  // namespace opsight::api
+}  // namespace opsight::net

@@ -1,5 +1,6 @@
 #pragma once
-// A minimal blocking HTTP/1.1 client (one request per connection) for the CLI and tests.
+// A minimal blocking HTTP/1.1 client (one request per connection): the CLI, tests, scraping
+// and webhooks.
 
 #include <string>
 #include <utility>
@@ -7,7 +8,7 @@
 
 #include "common/status.h"
 
-namespace opsight::api {
+namespace opsight::net {
 
 struct ClientResponse {
   int status = 0;
@@ -23,4 +24,4 @@ Result<ClientResponse> http_request(
 // Percent-encodes a query parameter value.
 std::string url_encode(std::string_view s);
 
-}  // namespace opsight::api
+}  // namespace opsight::net
