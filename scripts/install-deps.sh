@@ -9,7 +9,7 @@ pkgs=(cmake ninja-build g++ ccache pkg-config make
       libboost-dev libboost-system-dev libzstd-dev libsnappy-dev libre2-dev libsimdjson-dev
       libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libroaring-dev libsqlite3-dev zlib1g-dev)
 if [ "$mode" = test ] || [ "$mode" = bench ]; then
-  pkgs+=(libgtest-dev libgmock-dev libbenchmark-dev python3 prometheus curl rsyslog)
+  pkgs+=(libgtest-dev libgmock-dev libbenchmark-dev python3 prometheus prometheus-node-exporter curl rsyslog)
 fi
 if [ "$mode" = bench ]; then
   pkgs+=(clickhouse-server clickhouse-client zstd)
@@ -26,9 +26,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo_cmd apt-get update -qq
   $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
   # Debian's prometheus package starts a system service on install; opsight's tests start their own.
-  if [[ " ${missing[*]} " == *" prometheus "* ]]; then
+  if [[ " ${missing[*]} " == *" prometheus "* || " ${missing[*]} " == *" prometheus-node-exporter "* ]]; then
     $sudo_cmd systemctl stop prometheus prometheus-node-exporter 2>/dev/null || true
     $sudo_cmd pkill -x prometheus 2>/dev/null || true
+    $sudo_cmd pkill -f /usr/bin/prometheus-node-exporter 2>/dev/null || true
   fi
   # Likewise rsyslog's system daemon: the syslog test runs its own rsyslogd.
   if [[ " ${missing[*]} " == *" rsyslog "* ]]; then
