@@ -33,15 +33,19 @@ HttpResponse prom_error(const Status& st) {
     default:
       type = "internal";
   }
+  int code = http_status_for(st.code());
+  if (st.code() == Code::kResourceExhausted) code = 422;  // Prometheus: execution errors
+  return prom_error(type, code, st.message());
+}
+
+HttpResponse prom_error(std::string_view error_type, int http_status, std::string_view message) {
   json::Writer w;
   w.begin_object()
       .kv("status", "error")
-      .kv("errorType", type)
-      .kv("error", st.message())
+      .kv("errorType", error_type)
+      .kv("error", message)
       .end_object();
-  int code = http_status_for(st.code());
-  if (st.code() == Code::kResourceExhausted) code = 422;  // Prometheus: execution errors
-  return HttpResponse::json(code, w.take());
+  return HttpResponse::json(http_status, w.take());
 }
 
 HttpResponse prom_success(std::string_view data_json) {

@@ -16,6 +16,8 @@ namespace opsight::api {
 
 // Prometheus API envelope: {"status":"error","errorType":"bad_data","error":"..."}
 HttpResponse prom_error(const Status& st);
+// The same with an explicit Prometheus errorType and HTTP status.
+HttpResponse prom_error(std::string_view error_type, int http_status, std::string_view message);
 // {"status":"success","data":<data_json>}
 HttpResponse prom_success(std::string_view data_json);
 

@@ -35,6 +35,15 @@ struct LogsConfig {
   size_t max_rows = 10'000;
 };
 
+// PromQL queries over the Prometheus API (config `promql:`).
+struct PromqlConfig {
+  int64_t lookback_delta_ms = 5 * 60'000;
+  int64_t timeout_ms = 2 * 60'000;
+  size_t max_samples = 50'000'000;
+  size_t max_series = 0;  // per selector; 0 = no limit
+  size_t max_concurrent = 20;
+};
+
 // Syslog receivers (config `syslog:`), off unless an address is given.
 struct SyslogConfig {
   std::string udp_listen;  // e.g. "127.0.0.1:5514"
@@ -55,6 +64,7 @@ struct ServerConfig {
   MetricsStorageConfig metrics;
   LogsConfig logs;
   SyslogConfig syslog;
+  PromqlConfig promql;
   ingest::Limits limits;
   int64_t shutdown_drain_ms = 10'000;
 };

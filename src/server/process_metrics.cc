@@ -9,6 +9,7 @@
 
 #include "common/clock.h"
 #include "common/self_metrics.h"
+#include "common/version.h"
 
 namespace opsight::server {
 namespace {
@@ -66,7 +67,9 @@ void register_process_metrics() {
   double start = static_cast<double>(Clock::real()->now_ms()) / 1000.0;
   r.gauge_fn("process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
              {}, [start] { return start; });
-  r.gauge("opsight_build_info", "opsight build information", Labels{{"version", "0.1.0"}})->set(1);
+  r.gauge("opsight_build_info", "opsight build information",
+          Labels{{"version", std::string(version())}})
+      ->set(1);
 }
 
 }  // namespace opsight::server

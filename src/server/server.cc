@@ -8,7 +8,9 @@
 #include "api/native/logs_api.h"
 #include "api/native/metrics_ingest_api.h"
 #include "api/native/metrics_query_api.h"
+#include "api/prom/query_api.h"
 #include "api/prom/series_api.h"
+#include "api/prom/status_api.h"
 #include "common/env.h"
 #include "common/json_writer.h"
 #include "common/logging.h"
@@ -136,6 +138,17 @@ class ServerImpl final : public Server {
                      }};
     api::register_metrics_query_api(router_, q);
     api::register_series_api(router_, metrics_.get(), clock);
+    api::PromQueryDeps pq{metrics_.get(), clock, {}};
+    pq.engine.lookback_delta_ms = cfg_.promql.lookback_delta_ms;
+    pq.engine.timeout_ms = cfg_.promql.timeout_ms;
+    pq.engine.max_samples = cfg_.promql.max_samples;
+    pq.engine.max_series = cfg_.promql.max_series;
+    pq.engine.clock = clock;
+    pq.max_concurrent = cfg_.promql.max_concurrent;
+    api::register_query_api(router_, pq);
+    api::register_status_api(
+        router_, api::PromStatusDeps{metrics_.get(), clock, [this] { return ready_.load(); },
+                                     start_time_ms_, cfg_.metrics.retention_ms});
     api::LogsDeps l;
     l.logs = logs_.get();
     l.metrics = metrics_.get();
@@ -174,6 +187,7 @@ class ServerImpl final : public Server {
   api::Router router_;
   std::unique_ptr<api::HttpServer> http_;
   std::atomic<bool> ready_{false};
+  const int64_t start_time_ms_ = Clock::real()->now_ms();
   bool shut_ = false;
 };
 

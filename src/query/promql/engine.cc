@@ -176,6 +176,8 @@ Result<std::unique_ptr<storage::SeriesSet>> Evaluator::select(const Node& sel, i
   hints.start = mint;
   hints.end = maxt;
   hints.step = steps.start == steps.end ? 0 : steps.step;
+  // One more than allowed, so that exceeding max_series is seen (and reported) by the engine.
+  hints.limit = opts_.max_series > 0 ? opts_.max_series + 1 : 0;
   auto set = q->select(false, hints, sel.matchers);
   queriers_.push_back(std::move(q));
   return set;
