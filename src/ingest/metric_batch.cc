@@ -93,6 +93,29 @@ std::string check_labels(std::span<const LabelView> labels, const Limits& limits
   return {};
 }
 
+// Code points of valid UTF-8 (continuation bytes are not counted).
+size_t utf8_length(std::string_view s) {
+  size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+// The rule an exemplar breaks, or "".
+std::string check_exemplar(const storage::Exemplar& e) {
+  size_t chars = 0;
+  for (const auto& l : e.labels) {
+    if (!valid_label_name(l.name)) {
+      return fmt::format("invalid exemplar label name \"{}\"", l.name);
+    }
+    chars += utf8_length(l.name) + utf8_length(l.value);
+  }
+  if (chars > kMaxExemplarLabelChars) {
+    return fmt::format("exemplar labels total {} characters, more than the {} OpenMetrics allows",
+                       chars, kMaxExemplarLabelChars);
+  }
+  return "";
+}
+
 // The one write path of both batch forms; item(i) names series i for errors.
 template <typename ItemFn>
 WriteOutcome write_views(storage::MetricStore& store, const storage::Tenant& tenant,
@@ -141,6 +164,14 @@ WriteOutcome write_views(storage::MetricStore& store, const storage::Tenant& ten
           {fmt::format("{} sample[{}] (t={})", item(i), e.index, samples[e.index].t),
            e.status.message()});
     }
+    auto exemplars = batch.exemplars_of(s);
+    for (size_t j = 0; j < exemplars.size(); j++) {
+      if (std::string rule = check_exemplar(exemplars[j]); !rule.empty()) {
+        out.errors.push_back({fmt::format("{} exemplar[{}]", item(i), j), std::move(rule)});
+        continue;
+      }
+      (void)app->append_exemplar(labels, exemplars[j]);
+    }
     out.rejected_samples += sample_errors.size();
     out.accepted_samples += s.sample_n - sample_errors.size();
     if (sample_errors.size() < s.sample_n) out.accepted_series++;
@@ -183,6 +214,9 @@ WriteOutcome write_batch(storage::MetricStore& store, const storage::Tenant& ten
     v.sample_off = static_cast<uint32_t>(views.samples.size());
     views.samples.insert(views.samples.end(), s.samples.begin(), s.samples.end());
     v.sample_n = static_cast<uint32_t>(s.samples.size());
+    v.exemplar_off = static_cast<uint32_t>(views.exemplars.size());
+    views.exemplars.insert(views.exemplars.end(), s.exemplars.begin(), s.exemplars.end());
+    v.exemplar_n = static_cast<uint32_t>(s.exemplars.size());
     v.index = static_cast<uint32_t>(i);
     views.series.push_back(v);
   }

@@ -19,6 +19,7 @@ struct SeriesSamples {
   std::vector<storage::Sample> samples;
   // Which request item this came from, for error messages ("timeseries[3]", "MetricData[0]").
   std::string item;
+  std::vector<storage::Exemplar> exemplars = {};  // may come without samples (remote write)
 };
 
 struct MetadataEntry {
@@ -62,14 +63,16 @@ struct WriteOutcome {
 // labels are borrowed from the request body, kept in flat arrays. Labels of a series are sorted
 // by name, unique, without empty values.
 struct SeriesView {
-  uint32_t label_off = 0, label_n = 0;    // slice of MetricViewBatch::labels
-  uint32_t sample_off = 0, sample_n = 0;  // slice of MetricViewBatch::samples
-  uint32_t index = 0;                     // position in the request, for error items
+  uint32_t label_off = 0, label_n = 0;        // slice of MetricViewBatch::labels
+  uint32_t sample_off = 0, sample_n = 0;      // slice of MetricViewBatch::samples
+  uint32_t exemplar_off = 0, exemplar_n = 0;  // slice of MetricViewBatch::exemplars
+  uint32_t index = 0;                         // position in the request, for error items
 };
 
 struct MetricViewBatch {
   std::vector<LabelView> labels;
   std::vector<storage::Sample> samples;
+  std::vector<storage::Exemplar> exemplars;  // rare next to samples: owned
   std::vector<SeriesView> series;
   std::vector<MetadataEntry> metadata;
   std::vector<ItemError> errors;
@@ -82,6 +85,9 @@ struct MetricViewBatch {
   std::span<const storage::Sample> samples_of(const SeriesView& s) const {
     return std::span<const storage::Sample>(samples).subspan(s.sample_off, s.sample_n);
   }
+  std::span<const storage::Exemplar> exemplars_of(const SeriesView& s) const {
+    return std::span<const storage::Exemplar>(exemplars).subspan(s.exemplar_off, s.exemplar_n);
+  }
   std::string item(const SeriesView& s) const;
 };
 
@@ -93,6 +99,9 @@ WriteOutcome write_batch(storage::MetricStore& store, const storage::Tenant& ten
 // The same for borrowed labels: the strings viewed must stay valid until it returns.
 WriteOutcome write_batch(storage::MetricStore& store, const storage::Tenant& tenant,
                          const MetricViewBatch& batch, const Limits& limits);
+
+// OpenMetrics 1.0: the names and values of an exemplar's labels total at most 128 characters.
+inline constexpr size_t kMaxExemplarLabelChars = 128;
 
 // Prometheus label-name syntax: [a-zA-Z_][a-zA-Z0-9_]*
 bool valid_label_name(std::string_view name);

@@ -43,6 +43,21 @@ struct MetricMetadata {
   bool operator==(const MetricMetadata&) const = default;
 };
 
+// An exemplar (OpenMetrics 1.0): one observation of a series with labels of its own, typically
+// the trace that produced it ({trace_id="...", span_id="..."}).
+struct Exemplar {
+  Labels labels;
+  double value = 0;
+  int64_t t = 0;  // ms
+  bool operator==(const Exemplar&) const = default;
+};
+
+// The exemplars of one series (labels without tenant labels), ascending by time.
+struct SeriesExemplars {
+  Labels series;
+  std::vector<Exemplar> exemplars;
+};
+
 struct SampleError {
   size_t index;  // position in the span passed to append()
   Status status;
@@ -64,6 +79,10 @@ class Appender {
   virtual Status append_views(std::span<const LabelView> labels, std::span<const Sample> samples,
                               std::vector<SampleError>* errors) = 0;
   virtual Status append_metadata(std::string_view metric_name, const MetricMetadata& meta) = 0;
+  // Stages an exemplar of the series `labels` (sorted, unique names, no tenant labels; copied).
+  // Exemplars are kept in a bounded buffer (the oldest go first), like Prometheus's exemplar
+  // storage; one that repeats or is older than its series' newest exemplar is dropped silently.
+  virtual Status append_exemplar(std::span<const LabelView> labels, const Exemplar& exemplar) = 0;
   // Makes everything staged durable (per the WAL policy) and visible to queries. Returns only
   // once durable: an HTTP 2xx may be sent after an ok commit().
   virtual Status commit() = 0;
@@ -126,6 +145,12 @@ class Querier {
                                                         std::span<const Matcher> matchers) = 0;
   // Metadata of a metric name, if known.
   virtual std::optional<MetricMetadata> metadata(std::string_view metric_name) = 0;
+  // Exemplars within the querier's [mint, maxt] of the series matching any of the selectors
+  // (each a conjunction of matchers), sorted by series labels.
+  virtual Result<std::vector<SeriesExemplars>> exemplars(
+      std::span<const std::vector<Matcher>> selectors) {
+    return Status::unimplemented("this store keeps no exemplars");
+  }
 };
 
 struct StoreStats {

@@ -111,6 +111,49 @@ class QueryApi {
     return run([&] { return engine->instant(*deps_.store, scope(req), *expr, *t); });
   }
 
+  // Exemplars of the series the query's selectors select, within [start, end] (Prometheus's
+  // /api/v1/query_exemplars; both times default to the whole store).
+  HttpResponse exemplars(const HttpRequest& req) {
+    auto expr = parse_query(req);
+    if (!expr.ok()) return bad_data(expr.status().message());
+    constexpr int64_t kAll = pq::kMaxTimestampMs;
+    auto start = time_arg(req, "start", -kAll);
+    if (!start.ok()) return bad_data(start.status().message());
+    auto end = time_arg(req, "end", kAll);
+    if (!end.ok()) return bad_data(end.status().message());
+    if (*end < *start) {
+      return bad_data("invalid parameter \"end\": end timestamp must not be before start time");
+    }
+    std::vector<std::vector<storage::Matcher>> selectors;
+    collect_selectors(*expr->root, &selectors);
+    auto q = deps_.store->querier(scope(req), *start, *end);
+    if (!q.ok()) return eval_error(q.status());
+    auto found = (*q)->exemplars(selectors);
+    if (!found.ok()) return eval_error(found.status());
+    std::string out = "[";
+    for (size_t i = 0; i < found->size(); ++i) {
+      const storage::SeriesExemplars& se = (*found)[i];
+      if (i) out += ',';
+      out += "{\"seriesLabels\":";
+      append_prom_metric(out, se.series);
+      out += ",\"exemplars\":[";
+      for (size_t j = 0; j < se.exemplars.size(); ++j) {
+        const storage::Exemplar& e = se.exemplars[j];
+        if (j) out += ',';
+        out += "{\"labels\":";
+        append_prom_metric(out, e.labels);
+        out += ",\"value\":";
+        append_prom_value(out, e.value);
+        out += ",\"timestamp\":";
+        append_prom_timestamp(out, e.t);
+        out += '}';
+      }
+      out += "]}";
+    }
+    out += ']';
+    return prom_success(out);
+  }
+
   HttpResponse range(const HttpRequest& req) {
     auto expr = parse_query(req);
     if (!expr.ok()) return bad_data(expr.status().message());
@@ -171,6 +214,16 @@ class QueryApi {
     return pq::Engine(opts);
   }
 
+  static void collect_selectors(const pq::Node& n,
+                                std::vector<std::vector<storage::Matcher>>* out) {
+    if (n.kind == pq::NodeKind::kVectorSelector || n.kind == pq::NodeKind::kMatrixSelector) {
+      out->push_back(n.matchers);
+    }
+    for (const auto& a : n.args) {
+      if (a) collect_selectors(*a, out);
+    }
+  }
+
   static storage::QueryScope scope(const HttpRequest& req) {
     return storage::QueryScope{{request_tenant(req)}};
   }
@@ -200,6 +253,8 @@ void register_query_api(Router& router, const PromQueryDeps& deps) {
   auto api = std::make_shared<QueryApi>(deps);
   router.add("GET,POST", "/api/v1/query", [api](HttpRequest& r) { return api->instant(r); });
   router.add("GET,POST", "/api/v1/query_range", [api](HttpRequest& r) { return api->range(r); });
+  router.add("GET,POST", "/api/v1/query_exemplars",
+             [api](HttpRequest& r) { return api->exemplars(r); });
 }
 
 }  // namespace opsight::api

@@ -3,6 +3,8 @@
 // answers them (prometheus.io/docs/prometheus/latest/querying/api/):
 //   GET|POST /api/v1/query        query, time (default now), timeout
 //   GET|POST /api/v1/query_range  query, start, end, step, timeout
+//   GET|POST /api/v1/query_exemplars  query, start, end: exemplars of the series its selectors
+//                                     select (remote write and OTLP exemplars)
 // POST takes the parameters form-encoded, as Grafana sends them. Results use Prometheus's JSON
 // envelope (resultType vector|matrix|scalar|string, values as strings, timestamps as float
 // seconds); errors carry its errorType: bad_data (400) for bad parameters and parse errors,

@@ -33,11 +33,56 @@ constexpr std::string_view kU64 = "a uint64 (decimal string or number)";
 constexpr std::string_view kI64 = "an int64 (decimal string or number)";
 constexpr std::string_view kDouble = "a double (number, \"NaN\", \"Infinity\" or \"-Infinity\")";
 
+// An exemplar object; unreadable scalars mark the point like its own fields do.
+Status parse_exemplar(Element e, const std::string& path, PointBase* p, DecodeBudget* budget) {
+  object obj;
+  RETURN_IF_ERROR(json::as_object(e, path, &obj));
+  PointExemplar& x = p->exemplars.emplace_back();
+  for (auto f : obj) {
+    if (is_null(f.value)) continue;
+    std::string_view s;
+    if (is_field(f.key, "filteredAttributes", "filtered_attributes")) {
+      RETURN_IF_ERROR(json::decode_key_values(f.value, path + ".filteredAttributes",
+                                              &x.filtered_attributes, budget));
+    } else if (is_field(f.key, "timeUnixNano", "time_unix_nano")) {
+      if (!json::to_uint64(f.value, &x.time_unix_nano)) {
+        point_error(p, "exemplars.timeUnixNano", kU64, f.value);
+      }
+    } else if (is_field(f.key, "asDouble", "as_double")) {
+      if (!json::to_double(f.value, &x.value))
+        point_error(p, "exemplars.asDouble", kDouble, f.value);
+    } else if (is_field(f.key, "asInt", "as_int")) {
+      int64_t i = 0;
+      if (!json::to_int64(f.value, &i)) point_error(p, "exemplars.asInt", kI64, f.value);
+      x.value = static_cast<double>(i);
+    } else if (is_field(f.key, "traceId", "trace_id")) {
+      if (!json::to_string(f.value, &s) || !hex_decode(s, &x.trace_id)) {
+        point_error(p, "exemplars.traceId", "a hex string", f.value);
+      }
+    } else if (is_field(f.key, "spanId", "span_id")) {
+      if (!json::to_string(f.value, &s) || !hex_decode(s, &x.span_id)) {
+        point_error(p, "exemplars.spanId", "a hex string", f.value);
+      }
+    }
+  }
+  return OkStatus();
+}
+
 // Fields shared by every data point type; true when `key` was one.
 bool common_field(std::string_view key, Element v, const std::string& path, PointBase* p,
                   Status* st, DecodeBudget* budget) {
   if (key == "attributes") {
     *st = json::decode_key_values(v, path + ".attributes", &p->attributes, budget);
+  } else if (key == "exemplars") {
+    array arr;
+    *st = json::as_array(v, path + ".exemplars", &arr);
+    if (st->ok()) {
+      size_t i = 0;
+      for (Element x : arr) {
+        *st = parse_exemplar(x, fmt::format("{}.exemplars[{}]", path, i++), p, budget);
+        if (!st->ok()) break;
+      }
+    }
   } else if (is_field(key, "startTimeUnixNano", "start_time_unix_nano")) {
     if (!json::to_uint64(v, &p->start_time_unix_nano)) {
       point_error(p, "startTimeUnixNano", kU64, v);

@@ -28,8 +28,19 @@ enum class MetricType { kUnset, kGauge, kSum, kHistogram, kExponentialHistogram,
 // AggregationTemporality (values as on the wire).
 enum class Temporality : int32_t { kUnspecified = 0, kDelta = 1, kCumulative = 2 };
 
+// Exemplar{filtered_attributes=7, time_unix_nano=2 fixed64, oneof value {as_double=3 double,
+// as_int=6 sfixed64}, span_id=4 bytes, trace_id=5 bytes}
+struct PointExemplar {
+  std::vector<KeyValue> filtered_attributes;
+  uint64_t time_unix_nano = 0;
+  double value = 0;
+  std::string trace_id;  // raw bytes (16), "" when absent
+  std::string span_id;   // raw bytes (8)
+};
+
 struct PointBase {
   std::vector<KeyValue> attributes;
+  std::vector<PointExemplar> exemplars;  // NumberDataPoint 5, Histogram 8, ExpHistogram 11
   uint64_t start_time_unix_nano = 0;
   uint64_t time_unix_nano = 0;
   uint32_t flags = 0;

@@ -31,12 +31,44 @@ Status read_attribute(Reader& r, const std::string& path, std::vector<KeyValue>*
   return OkStatus();
 }
 
+Status read_exemplar(std::string_view data, const std::string& path, PointExemplar* e,
+                     DecodeBudget* budget) {
+  Reader r(data);
+  while (r.next()) {
+    switch (r.field()) {
+      case 7:
+        RETURN_IF_ERROR(read_attribute(r, path, &e->filtered_attributes, budget));
+        break;
+      case 2:
+        e->time_unix_nano = r.fixed64();
+        break;
+      case 3:
+        e->value = r.dbl();
+        break;
+      case 6:
+        e->value = static_cast<double>(r.sfixed64());
+        break;
+      case 4:
+        e->span_id = std::string(r.bytes());
+        break;
+      case 5:
+        e->trace_id = std::string(r.bytes());
+        break;
+      default:
+        break;
+    }
+  }
+  return pb_check(r, path);
+}
+
 // Fields shared by every data point type; returns true when `r`'s current field was one.
-// `attr_field` and `flags_field` differ between the point messages.
-bool common_field(Reader& r, uint32_t attr_field, uint32_t flags_field, PointBase* p,
-                  const std::string& path, Status* st, DecodeBudget* budget) {
+// `attr_field`, `flags_field` and `exemplar_field` (0: none) differ between the point messages.
+bool common_field(Reader& r, uint32_t attr_field, uint32_t flags_field, uint32_t exemplar_field,
+                  PointBase* p, const std::string& path, Status* st, DecodeBudget* budget) {
   uint32_t f = r.field();
-  if (f == attr_field) {
+  if (exemplar_field != 0 && f == exemplar_field) {
+    *st = read_exemplar(r.bytes(), path + ".exemplars", &p->exemplars.emplace_back(), budget);
+  } else if (f == attr_field) {
     *st = read_attribute(r, path, &p->attributes, budget);
   } else if (f == 2) {
     p->start_time_unix_nano = r.fixed64();
@@ -55,7 +87,7 @@ Status parse_number_point(std::string_view data, const std::string& path, Number
   Reader r(data);
   while (r.next()) {
     Status st;
-    if (common_field(r, 7, 8, p, path, &st, budget)) {
+    if (common_field(r, 7, 8, 5, p, path, &st, budget)) {
       RETURN_IF_ERROR(st);
       continue;
     }
@@ -69,7 +101,7 @@ Status parse_number_point(std::string_view data, const std::string& path, Number
         p->as_int = r.sfixed64();
         break;
       default:
-        break;  // exemplars (5), unknown
+        break;  // unknown
     }
   }
   return pb_check(r, path);
@@ -80,7 +112,7 @@ Status parse_histogram_point(std::string_view data, const std::string& path, His
   Reader r(data);
   while (r.next()) {
     Status st;
-    if (common_field(r, 9, 10, p, path, &st, budget)) {
+    if (common_field(r, 9, 10, 8, p, path, &st, budget)) {
       RETURN_IF_ERROR(st);
       continue;
     }
@@ -99,7 +131,7 @@ Status parse_histogram_point(std::string_view data, const std::string& path, His
         r.packed_doubles([&](double v) { p->explicit_bounds.push_back(v); });
         break;
       default:
-        break;  // exemplars (8), min (11), max (12)
+        break;  // min (11), max (12)
     }
   }
   return pb_check(r, path);
@@ -122,7 +154,7 @@ Status parse_exp_histogram_point(std::string_view data, const std::string& path,
   Reader r(data);
   while (r.next()) {
     Status st;
-    if (common_field(r, 1, 10, p, path, &st, budget)) {
+    if (common_field(r, 1, 10, 11, p, path, &st, budget)) {
       RETURN_IF_ERROR(st);
       continue;
     }
@@ -150,7 +182,7 @@ Status parse_exp_histogram_point(std::string_view data, const std::string& path,
         p->zero_threshold = r.dbl();
         break;
       default:
-        break;  // exemplars (11), min (12), max (13)
+        break;  // min (12), max (13)
     }
   }
   return pb_check(r, path);
@@ -161,7 +193,7 @@ Status parse_summary_point(std::string_view data, const std::string& path, Summa
   Reader r(data);
   while (r.next()) {
     Status st;
-    if (common_field(r, 7, 8, p, path, &st, budget)) {
+    if (common_field(r, 7, 8, 0, p, path, &st, budget)) {
       RETURN_IF_ERROR(st);
       continue;
     }

@@ -79,8 +79,11 @@ class Mapper {
   // Base labels of one point: resource < point attributes < identity.
   std::vector<Label> point_labels(const std::vector<Label>& low, const std::vector<KeyValue>& attrs,
                                   const std::vector<Label>& high) const;
-  void add(const std::vector<Label>& base, const std::string& name, std::string_view extra_name,
-           std::string_view extra_value, int64_t t, double v, const std::string& item);
+  // Returns the index of the series in out_->series.
+  size_t add(const std::vector<Label>& base, const std::string& name, std::string_view extra_name,
+             std::string_view extra_value, int64_t t, double v, const std::string& item);
+  // Attaches an exemplar of a point (time `point_t` when it has none) to series `series`.
+  void add_exemplar(size_t series, const PointExemplar& x, int64_t point_t);
   void add_metadata(const std::string& family, std::string type, const Metric& m, bool gauge);
   // Checks a point's labels against the per-point bounds and charges the `n_series` series it
   // may create to the request's output budget. Rejects the point and returns false when either
@@ -130,9 +133,9 @@ std::vector<Label> Mapper::point_labels(const std::vector<Label>& low,
   return Labels(std::move(v)).vec();
 }
 
-void Mapper::add(const std::vector<Label>& base, const std::string& name,
-                 std::string_view extra_name, std::string_view extra_value, int64_t t, double v,
-                 const std::string& item) {
+size_t Mapper::add(const std::vector<Label>& base, const std::string& name,
+                   std::string_view extra_name, std::string_view extra_value, int64_t t, double v,
+                   const std::string& item) {
   std::vector<Label> l;
   l.reserve(base.size() + 2);
   l.insert(l.end(), base.begin(), base.end());
@@ -144,7 +147,7 @@ void Mapper::add(const std::vector<Label>& base, const std::string& name,
   for (size_t idx : bucket) {
     if (out_->series[idx].labels == labels) {
       out_->series[idx].samples.push_back(storage::Sample::value(t, v));
-      return;
+      return idx;
     }
   }
   bucket.push_back(out_->series.size());
@@ -153,6 +156,17 @@ void Mapper::add(const std::vector<Label>& base, const std::string& name,
   s.samples.push_back(storage::Sample::value(t, v));
   s.item = item;
   out_->series.push_back(std::move(s));
+  return out_->series.size() - 1;
+}
+
+void Mapper::add_exemplar(size_t series, const PointExemplar& x, int64_t point_t) {
+  // Labels as Prometheus's OTLP translation writes them: trace_id and span_id in hex, plus the
+  // filtered attributes.
+  std::vector<Label> l = attributes_to_labels(x.filtered_attributes, false);
+  if (!x.trace_id.empty()) l.push_back({"trace_id", hex_encode(x.trace_id)});
+  if (!x.span_id.empty()) l.push_back({"span_id", hex_encode(x.span_id)});
+  int64_t t = x.time_unix_nano != 0 ? to_ms(x.time_unix_nano) : point_t;
+  out_->series[series].exemplars.push_back(storage::Exemplar{Labels(std::move(l)), x.value, t});
 }
 
 void Mapper::add_metadata(const std::string& family, std::string type, const Metric& m,
@@ -298,7 +312,10 @@ void Mapper::map_metric(const Metric& m, const std::string& item, const std::vec
                                                               : p.as_double;
         std::vector<Label> base = point_labels(low, p.attributes, high);
         if (!charge(point_item(item, i), base, name, 1)) continue;
-        add(base, name, {}, {}, to_ms(p.time_unix_nano), v, item);
+        size_t idx = add(base, name, {}, {}, to_ms(p.time_unix_nano), v, item);
+        if (!is_stale) {
+          for (const auto& x : p.exemplars) add_exemplar(idx, x, to_ms(p.time_unix_nano));
+        }
       }
       break;
 
@@ -343,13 +360,22 @@ void Mapper::map_metric(const Metric& m, const std::string& item, const std::vec
         int64_t t = to_ms(p.time_unix_nano);
         std::string bucket_name = name + "_bucket";
         uint64_t cum = 0;
+        std::vector<size_t> bucket_series;
+        bucket_series.reserve(bounds.size() + 1);
         for (size_t b = 0; b < bounds.size(); b++) {
           if (!is_stale && b < counts.size()) cum = sat_add(cum, counts[b]);
-          add(base, bucket_name, "le", format_label_float(bounds[b]), t,
-              is_stale ? stale : static_cast<double>(cum), item);
+          bucket_series.push_back(add(base, bucket_name, "le", format_label_float(bounds[b]), t,
+                                      is_stale ? stale : static_cast<double>(cum), item));
         }
-        add(base, bucket_name, "le", "+Inf", t, is_stale ? stale : static_cast<double>(p.count),
-            item);
+        bucket_series.push_back(add(base, bucket_name, "le", "+Inf", t,
+                                    is_stale ? stale : static_cast<double>(p.count), item));
+        // An exemplar goes with the bucket that counts its value (the first le >= value).
+        for (size_t k = 0; !is_stale && k < p.exemplars.size(); k++) {
+          const PointExemplar& x = p.exemplars[k];
+          size_t b = static_cast<size_t>(std::lower_bound(bounds.begin(), bounds.end(), x.value) -
+                                         bounds.begin());
+          add_exemplar(bucket_series[b], x, t);
+        }
         if (p.has_sum || is_stale)
           add(base, name + "_sum", {}, {}, t, is_stale ? stale : p.sum, item);
         add(base, name + "_count", {}, {}, t, is_stale ? stale : static_cast<double>(p.count),

@@ -23,7 +23,9 @@
 //      service.instance.id, service = service.name, otel_scope_name, otel_scope_version,
 //   4. le / quantile and __name__.
 // Timestamps: time_unix_nano / 1e6 (ms). A point flagged NO_RECORDED_VALUE becomes a
-// Prometheus staleness marker on each of its series. Exemplars are dropped.
+// Prometheus staleness marker on each of its series. Exemplars of sums and gauges go with their
+// series, those of histograms with the bucket counting their value (labels trace_id, span_id in
+// hex and the filtered attributes); exponential-histogram exemplars are dropped.
 //
 // Rejections are per data point: the point is counted in OtlpResult::rejected_data_points and
 // an ItemError names the metric, the point and the rule ("resource_metrics[0].scope_metrics[1]

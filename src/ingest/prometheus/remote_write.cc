@@ -28,7 +28,11 @@ constexpr uint32_t kWriteRequestTimeseries = 1;
 constexpr uint32_t kWriteRequestMetadata = 3;
 constexpr uint32_t kSeriesLabels = 1;
 constexpr uint32_t kSeriesSamples = 2;
+constexpr uint32_t kSeriesExemplars = 3;
 constexpr uint32_t kSeriesHistograms = 4;
+constexpr uint32_t kExemplarLabels = 1;
+constexpr uint32_t kExemplarValue = 2;
+constexpr uint32_t kExemplarTimestamp = 3;
 constexpr uint32_t kLabelName = 1;
 constexpr uint32_t kLabelValue = 2;
 constexpr uint32_t kSampleValue = 1;
@@ -101,6 +105,27 @@ const char* decode_sample(std::string_view msg, storage::Sample* s) {
   return r.error();
 }
 
+// Decodes an Exemplar message {repeated Label labels = 1; double value = 2; int64 timestamp = 3}.
+// Labels with an empty value are dropped. Returns nullptr or the wire error.
+const char* decode_exemplar(std::string_view msg, storage::Exemplar* e) {
+  std::vector<Label> labels;
+  pb::Reader r(msg);
+  while (r.next()) {
+    if (r.field() == kExemplarLabels) {
+      std::string_view name, value;
+      if (const char* err = decode_label(r.bytes(), &name, &value); err != nullptr) return err;
+      if (!value.empty()) labels.push_back({std::string(name), std::string(value)});
+    } else if (r.field() == kExemplarValue) {
+      e->value = r.dbl();
+    } else if (r.field() == kExemplarTimestamp) {
+      e->t = r.int64();
+    }
+  }
+  if (!r.ok()) return r.error();
+  e->labels = Labels(std::move(labels));
+  return nullptr;
+}
+
 // Where a wire error was found, for the InvalidArgument message.
 struct WireError {
   const char* error = nullptr;
@@ -112,6 +137,7 @@ struct WireError {
 struct Scratch {
   std::vector<std::pair<std::string_view, std::string_view>> labels;
   std::vector<storage::Sample> samples;
+  std::vector<storage::Exemplar> exemplars;
 };
 
 // The non-empty labels of the scratch as views (only for the rare histogram message).
@@ -129,6 +155,7 @@ WireError decode_series(std::string_view msg, size_t index, Scratch& scratch,
                         MetricViewBatch* out) {
   scratch.labels.clear();
   scratch.samples.clear();
+  scratch.exemplars.clear();
   size_t n_histograms = 0;
   // The rule a label set breaks is remembered; decoding continues so that a malformed message
   // later in the series still fails the whole request.
@@ -166,6 +193,14 @@ WireError decode_series(std::string_view msg, size_t index, Scratch& scratch,
         scratch.samples.push_back(s);
         break;
       }
+      case kSeriesExemplars: {
+        storage::Exemplar e;
+        if (const char* err = decode_exemplar(r.bytes(), &e); err != nullptr) {
+          return {err, fmt::format("exemplars[{}]", scratch.exemplars.size())};
+        }
+        scratch.exemplars.push_back(std::move(e));
+        break;
+      }
       case kSeriesHistograms:
         (void)r.bytes();
         n_histograms++;
@@ -197,6 +232,8 @@ WireError decode_series(std::string_view msg, size_t index, Scratch& scratch,
   v.label_n = static_cast<uint32_t>(n_values);
   v.sample_off = static_cast<uint32_t>(out->samples.size());
   v.sample_n = static_cast<uint32_t>(scratch.samples.size());
+  v.exemplar_off = static_cast<uint32_t>(out->exemplars.size());
+  v.exemplar_n = static_cast<uint32_t>(scratch.exemplars.size());
   v.index = static_cast<uint32_t>(index);
   if (n_histograms > 0) {
     out->errors.push_back(
@@ -204,11 +241,13 @@ WireError decode_series(std::string_view msg, size_t index, Scratch& scratch,
          fmt::format("native histograms are not stored yet: {} histogram samples dropped",
                      n_histograms)});
   }
-  if (!scratch.samples.empty()) {
+  // Prometheus sends exemplars in TimeSeries of their own, without samples.
+  if (!scratch.samples.empty() || !scratch.exemplars.empty()) {
     for (const auto& [name, value] : scratch.labels) {
       if (!value.empty()) out->labels.push_back({name, value});
     }
     out->samples.insert(out->samples.end(), scratch.samples.begin(), scratch.samples.end());
+    for (auto& e : scratch.exemplars) out->exemplars.push_back(std::move(e));
     out->series.push_back(v);
   }
   return {};
@@ -273,8 +312,27 @@ void put_bytes(std::string& out, uint32_t field, std::string_view v) {
   put_length_prefixed(out, v);
 }
 
+void put_label(std::string& out, uint32_t field, const Label& l) {
+  put_tag(out, field, pb::kLengthDelimited);
+  put_varint64(out, bytes_field_size(l.name.size()) + bytes_field_size(l.value.size()));
+  put_bytes(out, kLabelName, l.name);
+  put_bytes(out, kLabelValue, l.value);
+}
+
 void encode_series(std::string& out, const SeriesSamples& s) {
-  size_t size = 0;
+  std::string exemplars;
+  for (const auto& e : s.exemplars) {
+    std::string body;
+    for (const auto& l : e.labels) put_label(body, kExemplarLabels, l);
+    put_tag(body, kExemplarValue, pb::kFixed64);
+    uint64_t bits;
+    std::memcpy(&bits, &e.value, 8);
+    put_fixed64(body, bits);
+    put_tag(body, kExemplarTimestamp, pb::kVarint);
+    put_varint64(body, static_cast<uint64_t>(e.t));
+    put_bytes(exemplars, kSeriesExemplars, body);
+  }
+  size_t size = exemplars.size();
   for (const auto& l : s.labels) {
     size += bytes_field_size(bytes_field_size(l.name.size()) + bytes_field_size(l.value.size()));
   }
@@ -284,12 +342,7 @@ void encode_series(std::string& out, const SeriesSamples& s) {
   }
   put_tag(out, kWriteRequestTimeseries, pb::kLengthDelimited);
   put_varint64(out, size);
-  for (const auto& l : s.labels) {
-    put_tag(out, kSeriesLabels, pb::kLengthDelimited);
-    put_varint64(out, bytes_field_size(l.name.size()) + bytes_field_size(l.value.size()));
-    put_bytes(out, kLabelName, l.name);
-    put_bytes(out, kLabelValue, l.value);
-  }
+  for (const auto& l : s.labels) put_label(out, kSeriesLabels, l);
   for (const auto& smp : s.samples) {
     if (smp.is_stats) continue;
     put_tag(out, kSeriesSamples, pb::kLengthDelimited);
@@ -301,6 +354,7 @@ void encode_series(std::string& out, const SeriesSamples& s) {
     put_tag(out, kSampleTimestamp, pb::kVarint);
     put_varint64(out, static_cast<uint64_t>(smp.t));
   }
+  out += exemplars;
 }
 
 }  // namespace
@@ -311,10 +365,12 @@ Status decode_remote_write(std::string_view protobuf, MetricViewBatch* out) {
   const size_t samples0 = out->samples.size();
   const size_t metadata0 = out->metadata.size();
   const size_t errors0 = out->errors.size();
+  const size_t exemplars0 = out->exemplars.size();
   auto fail = [&](std::string message) {
     out->series.resize(series0);
     out->labels.resize(labels0);
     out->samples.resize(samples0);
+    out->exemplars.resize(exemplars0);
     out->metadata.resize(metadata0);
     out->errors.resize(errors0);
     return Status::invalid_argument("malformed remote write request: " + message);
@@ -371,8 +427,11 @@ Status decode_remote_write(std::string_view protobuf, MetricBatch* out) {
       labels.push_back({std::string(l.name), std::string(l.value)});
     }
     auto samples = views.samples_of(v);
-    out->series.push_back(SeriesSamples{
-        Labels::from_sorted(std::move(labels)), {samples.begin(), samples.end()}, views.item(v)});
+    auto exemplars = views.exemplars_of(v);
+    out->series.push_back(SeriesSamples{Labels::from_sorted(std::move(labels)),
+                                        {samples.begin(), samples.end()},
+                                        views.item(v),
+                                        {exemplars.begin(), exemplars.end()}});
   }
   for (auto& m : views.metadata) out->metadata.push_back(std::move(m));
   for (auto& e : views.errors) out->errors.push_back(std::move(e));

@@ -10,7 +10,9 @@
 //   Sample         { double value = 1; int64 timestamp = 2; }
 //   MetricMetadata { MetricType type = 1; string metric_family_name = 2; string help = 4;
 //                    string unit = 5; }
-// Unknown fields are skipped; exemplars are skipped (not stored).
+//   Exemplar       { repeated Label labels = 1; double value = 2; int64 timestamp = 3; }
+// Unknown fields are skipped. Exemplars are kept with their series (which may carry no samples:
+// Prometheus sends exemplars in TimeSeries of their own).
 //
 // Error model:
 //   - A malformed message (truncated field, wrong wire type for a known field, group wire

@@ -22,6 +22,8 @@ namespace {
 constexpr std::string_view kTmpSuffix = ".tmp";
 constexpr std::string_view kCorruptSuffix = ".corrupt";
 constexpr std::string_view kMetadataFile = "metadata.json";
+// The exemplar ring at the last flush: one WAL record holding only exemplars.
+constexpr std::string_view kExemplarFile = "exemplars.snapshot";
 
 double seconds_since(Clock* clock, int64_t start_ns) {
   return static_cast<double>(clock->mono_ns() - start_ns) / 1e9;
@@ -69,7 +71,8 @@ Probe& probe() {
 Db::Db(const Options& options)
     : opts_(options),
       cache_(options.page_cache_bytes),
-      head_(std::make_shared<Head>(options.block_range_ms)) {}
+      head_(std::make_shared<Head>(options.block_range_ms)),
+      exemplars_(options.max_exemplars) {}
 
 Result<std::unique_ptr<Db>> Db::open(const Options& options) {
   if (options.dir.empty()) return Status::invalid_argument("metrics store: dir is empty");
@@ -93,6 +96,7 @@ Status Db::open_impl() {
   ASSIGN_OR_RETURN(lock_, env->lock_file(join_path(opts_.dir, "LOCK")));
   RETURN_IF_ERROR(load_blocks());
   RETURN_IF_ERROR(load_metadata());
+  load_exemplars();
   wal::Options wo;
   wo.dir = join_path(opts_.dir, "wal");
   wo.env = env;
@@ -169,6 +173,28 @@ Status Db::load_blocks() {
   std::lock_guard<std::mutex> lock(mu_);
   blocks_ = std::move(live);
   return OkStatus();
+}
+
+void Db::load_exemplars() {
+  const std::string path = join_path(opts_.dir, kExemplarFile);
+  if (!opts_.env->file_exists(path)) return;
+  auto text = opts_.env->read_file(path);
+  WalRecord rec;
+  Status st = text.ok() ? decode_wal_record(*text, &rec) : text.status();
+  if (!st.ok()) {
+    // Exemplars are advisory: losing them must not keep the store from opening.
+    log::error("metrics store: ignoring {}: {}", path, st.to_string());
+    return;
+  }
+  for (const auto& x : rec.exemplars) exemplars_.add(x.tenant, x.series, x.exemplar);
+}
+
+Status Db::write_exemplar_snapshot() {
+  WalRecordBuilder b;
+  exemplars_.for_each([&b](const Tenant& tenant, const Labels& series, const Exemplar& e) {
+    b.add_exemplar(tenant, series, e);
+  });
+  return opts_.env->write_file_atomic(join_path(opts_.dir, kExemplarFile), b.finish());
 }
 
 Status Db::load_metadata() {
@@ -257,6 +283,7 @@ Status Db::replay_wal() {
       metadata_[{m.tenant, m.metric}] = m.meta;
       metadata_dirty_ = true;
     }
+    for (const auto& x : rec.exemplars) exemplars_.add(x.tenant, x.series, x.exemplar);
     return OkStatus();
   };
   Status st = wal_->replay(0, fn, &replay_stats_);
@@ -320,6 +347,7 @@ void Db::StagedBatch::clear() {
   samples.clear();
   owned.clear();
   metadata.clear();
+  exemplars.clear();
 }
 
 Status Db::commit(const Tenant& tenant, const StagedBatch& batch) {
@@ -374,6 +402,7 @@ Status Db::commit(const Tenant& tenant, const StagedBatch& batch) {
       }
       for (size_t i = 0; i < n; i++) b.add_samples(refs[i], samples_of(batch.series[i]));
       for (const auto& m : batch.metadata) b.add_metadata(tenant, m.metric, m.meta);
+      for (const auto& x : batch.exemplars) b.add_exemplar(tenant, x.series, x.exemplar);
       return b.finish();
     };
     std::string payload = encode(false);
@@ -402,6 +431,7 @@ Status Db::commit(const Tenant& tenant, const StagedBatch& batch) {
       metadata_[{tenant, m.metric}] = m.meta;
       metadata_dirty_ = true;
     }
+    for (const auto& x : batch.exemplars) exemplars_.add(tenant, x.series, x.exemplar);
     probe().appended->inc(total);
     lsn = pos.lsn;
     kick = head_->memory_bytes() > opts_.head_max_bytes;
@@ -531,6 +561,8 @@ Status Db::write_frozen() {
     written.push_back(std::move(*b));
   }
   if (st.ok()) st = write_metadata_file(frozen_metadata_);
+  // Before the WAL segments holding them go.
+  if (st.ok()) st = write_exemplar_snapshot();
   if (st.ok()) st = hook("flush.written");
   {
     // Publish what was written even on failure: it is durable, and queries merge it with the

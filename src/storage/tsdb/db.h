@@ -44,6 +44,7 @@
 #include "storage/metric_store.h"
 #include "storage/tsdb/bitmap.h"
 #include "storage/tsdb/block.h"
+#include "storage/tsdb/exemplar_store.h"
 #include "storage/tsdb/head.h"
 #include "storage/tsdb/index.h"
 #include "storage/tsdb/page_cache.h"
@@ -69,8 +70,9 @@ struct Options {
   uint64_t head_max_bytes = 256ull << 20;
   bool background = true;  // run flush/compaction/retention on a thread
   uint64_t page_cache_bytes = 64ull << 20;
-  int flush_zstd_level = 3;    // level-0 blocks (written often, compacted later)
-  int compact_zstd_level = 9;  // compaction output
+  size_t max_exemplars = 100'000;  // exemplar ring (exemplar_store.h); 0 = keep none
+  int flush_zstd_level = 3;        // level-0 blocks (written often, compacted later)
+  int compact_zstd_level = 9;      // compaction output
   // Fault injection for tests: called at named points ("flush.frozen": head frozen, nothing
   // written; "flush.written": blocks durable, not yet published; "compact.written": compacted
   // block durable, sources not yet deleted). A non-ok Status aborts the operation right there,
@@ -122,7 +124,12 @@ class Db final : public storage::MetricStore {
     std::vector<Sample> samples;
     std::deque<Labels> owned;  // label sets appended by value, viewed from `labels`
     std::vector<StagedMetadata> metadata;
-    bool empty() const { return series.empty() && metadata.empty(); }
+    struct StagedExemplar {
+      Labels series;  // without tenant labels
+      Exemplar exemplar;
+    };
+    std::vector<StagedExemplar> exemplars;
+    bool empty() const { return series.empty() && metadata.empty() && exemplars.empty(); }
     void clear();
   };
   Status commit(const Tenant& tenant, const StagedBatch& batch);
@@ -141,6 +148,7 @@ class Db final : public storage::MetricStore {
                                                const std::string* values_of);
   std::optional<MetricMetadata> metadata(const std::vector<Tenant>& tenants,
                                          std::string_view metric);
+  const ExemplarStore& exemplar_store() const { return exemplars_; }
   const Options& options() const { return opts_; }
 
  private:
@@ -148,6 +156,8 @@ class Db final : public storage::MetricStore {
   Status open_impl();
   Status load_blocks();
   Status load_metadata();
+  void load_exemplars();
+  Status write_exemplar_snapshot();
   Status replay_wal();
   Status apply_wal_record(uint64_t segment, std::string_view payload);
   Status flush_locked();    // requires maint_mu_
@@ -175,8 +185,9 @@ class Db final : public storage::MetricStore {
   std::shared_ptr<Head> frozen_;                // GUARDED_BY(mu_), written by maint
   std::vector<std::shared_ptr<Block>> blocks_;  // GUARDED_BY(mu_)
   std::map<std::pair<Tenant, std::string>, MetricMetadata> metadata_;  // GUARDED_BY(mu_)
-  bool metadata_dirty_ = false;                                        // GUARDED_BY(mu_)
-  uint64_t wal_segment_ = 0;                                           // GUARDED_BY(mu_)
+  ExemplarStore exemplars_;
+  bool metadata_dirty_ = false;  // GUARDED_BY(mu_)
+  uint64_t wal_segment_ = 0;     // GUARDED_BY(mu_)
   uint64_t wal_segment_bytes_ =
       0;                // payload bytes enqueued since the last rotation; GUARDED_BY(mu_)
   Bitmap wal_defined_;  // refs defined in wal_segment_; GUARDED_BY(mu_)

@@ -83,6 +83,18 @@ class DbAppender final : public Appender {
     return OkStatus();
   }
 
+  Status append_exemplar(std::span<const LabelView> labels, const Exemplar& exemplar) override {
+    if (labels.empty()) return Status::invalid_argument("exemplar of a series without labels");
+    std::vector<Label> owned;
+    owned.reserve(labels.size());
+    for (const auto& l : labels) {
+      if (l.name == kAccountLabel || l.name == kRegionLabel) continue;
+      owned.push_back({std::string(l.name), std::string(l.value)});
+    }
+    staged_.exemplars.push_back({Labels::from_sorted(std::move(owned)), exemplar});
+    return OkStatus();
+  }
+
   Status commit() override {
     if (staged_.empty()) return OkStatus();
     Status st = db_->commit(tenant_, staged_);

@@ -134,6 +134,11 @@ class DbQuerier final : public Querier {
     return db_->metadata(tenants_, metric_name);
   }
 
+  Result<std::vector<SeriesExemplars>> exemplars(
+      std::span<const std::vector<Matcher>> selectors) override {
+    return db_->exemplar_store().select(tenants_, mint_, maxt_, selectors);
+  }
+
  private:
   static std::string join_matchers(std::span<const Matcher> matchers) {
     std::string out;

@@ -105,9 +105,29 @@ void WalRecordBuilder::add_metadata(const Tenant& tenant, std::string_view metri
   put_length_prefixed(metadata_, meta.unit);
 }
 
+namespace {
+void put_labels(std::string& out, const Labels& labels) {
+  put_varint64(out, labels.size());
+  for (const auto& l : labels) {
+    put_length_prefixed(out, l.name);
+    put_length_prefixed(out, l.value);
+  }
+}
+}  // namespace
+
+void WalRecordBuilder::add_exemplar(const Tenant& tenant, const Labels& series, const Exemplar& e) {
+  n_exemplars_++;
+  put_length_prefixed(exemplars_, tenant.account);
+  put_length_prefixed(exemplars_, tenant.region);
+  put_labels(exemplars_, series);
+  put_labels(exemplars_, e.labels);
+  put_varsint64(exemplars_, e.t);
+  put_fixed64(exemplars_, bits_of(e.value));
+}
+
 std::string WalRecordBuilder::finish() const {
   std::string out;
-  out.reserve(series_.size() + samples_.size() + metadata_.size() + 32);
+  out.reserve(series_.size() + samples_.size() + metadata_.size() + exemplars_.size() + 32);
   out.push_back(static_cast<char>(kWalRecordCommitV1));
   put_varint64(out, n_series_);
   out += series_;
@@ -115,6 +135,10 @@ std::string WalRecordBuilder::finish() const {
   out += samples_;
   put_varint64(out, n_metadata_);
   out += metadata_;
+  if (n_exemplars_ > 0) {  // records without exemplars end after the metadata
+    put_varint64(out, n_exemplars_);
+    out += exemplars_;
+  }
   return out;
 }
 
@@ -178,6 +202,32 @@ Status decode_wal_record(std::string_view payload, WalRecord* out) {
         !r.str(&m.meta.type) || !r.str(&m.meta.help) || !r.str(&m.meta.unit)) {
       return bad("truncated metadata entry");
     }
+  }
+  if (r.at_end()) return OkStatus();
+  if (!r.count(&n, 13)) return bad("bad exemplar count");
+  out->exemplars.resize(n);
+  auto read_labels = [&r](Labels* out_labels, bool allow_empty_value) {
+    uint64_t nl;
+    if (!r.count(&nl, 2)) return false;
+    std::vector<Label> labels(nl);
+    for (auto& l : labels) {
+      if (!r.str(&l.name) || !r.str(&l.value)) return false;
+      if (l.name.empty() || (l.value.empty() && !allow_empty_value)) return false;
+    }
+    for (size_t i = 1; i < labels.size(); i++) {
+      if (!(labels[i - 1].name < labels[i].name)) return false;
+    }
+    *out_labels = Labels::from_sorted(std::move(labels));
+    return true;
+  };
+  for (auto& x : out->exemplars) {
+    uint64_t dt, bits;
+    if (!r.str(&x.tenant.account) || !r.str(&x.tenant.region) || !read_labels(&x.series, false) ||
+        !read_labels(&x.exemplar.labels, true) || !r.varint(&dt) || !r.fixed64(&bits)) {
+      return bad("truncated or malformed exemplar entry");
+    }
+    x.exemplar.t = zigzag_decode(dt);
+    x.exemplar.value = double_of(bits);
   }
   if (!r.at_end()) return bad("trailing bytes");
   return OkStatus();

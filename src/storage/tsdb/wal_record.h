@@ -34,10 +34,16 @@ struct WalMetadata {
   std::string metric;
   MetricMetadata meta;
 };
+struct WalExemplar {
+  Tenant tenant;
+  Labels series;  // without tenant labels
+  Exemplar exemplar;
+};
 struct WalRecord {
   std::vector<WalSeries> series;
   std::vector<WalSamples> samples;
   std::vector<WalMetadata> metadata;
+  std::vector<WalExemplar> exemplars;  // optional trailing section
 };
 
 // Builds one record section by section (series definitions, sample groups, metadata).
@@ -46,11 +52,12 @@ class WalRecordBuilder {
   void add_series(uint64_t ref, const Labels& labels);
   void add_samples(uint64_t ref, std::span<const Sample> samples);
   void add_metadata(const Tenant& tenant, std::string_view metric, const MetricMetadata& meta);
+  void add_exemplar(const Tenant& tenant, const Labels& series, const Exemplar& e);
   std::string finish() const;
 
  private:
-  std::string series_, samples_, metadata_;
-  uint64_t n_series_ = 0, n_samples_ = 0, n_metadata_ = 0;
+  std::string series_, samples_, metadata_, exemplars_;
+  uint64_t n_series_ = 0, n_samples_ = 0, n_metadata_ = 0, n_exemplars_ = 0;
 };
 
 // Corruption naming the field on malformed input; never reads out of bounds.

@@ -34,6 +34,57 @@ std::string key(std::string_view name, std::vector<Label> extra = {}) {
   return Labels(std::move(extra)).to_string();
 }
 
+// Exemplar{filtered_attributes=7, time_unix_nano=2, as_double=3, span_id=4, trace_id=5}.
+std::string exemplar(double v, uint64_t ns, std::string_view trace, std::string_view span,
+                     std::vector<std::string> attrs = {}) {
+  Writer w;
+  for (const auto& a : attrs) w.message(7, a);
+  if (ns) w.fixed64(2, ns);
+  w.dbl(3, v);
+  if (!span.empty()) w.bytes(4, span);
+  if (!trace.empty()) w.bytes(5, trace);
+  return w.take();
+}
+
+// Exemplars of a sum go with its series, those of a histogram with the bucket of their value.
+TEST(OtlpMetricsPb, ExemplarsGoWithTheirSeriesAndBucket) {
+  const std::string trace("\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10", 16);
+  const std::string span("\xaa\xbb\xcc\xdd\xee\xff\x00\x11", 8);
+  std::string sum_point = double_point(at(kTimeNs), 5);
+  Writer sw;
+  sw.message(5, exemplar(1, 0, trace, span, {kv_str("user", "u1")}));
+  sum_point += sw.take();
+  double hsum = 3.5;
+  std::string hist_point = histogram_point(at(kTimeNs), 3, &hsum, {1, 1, 1}, {0.5, 1});
+  Writer hw;
+  hw.message(8, exemplar(0.75, kTimeNs - 1'000'000, trace, {}));  // 0.5 < v <= 1
+  hw.message(8, exemplar(7, 0, {}, span));                        // the +Inf bucket
+  hist_point += hw.take();
+  std::string body = simple_request({metric("reqs", "", "", kSum, data({sum_point}, 2, 1)),
+                                     metric("lat", "", "", kHistogram, data({hist_point}, 2))});
+  MetricBatch batch;
+  OtlpResult result;
+  ASSERT_TRUE(decode_metrics_protobuf(body, &batch, &result).ok());
+  std::map<std::string, std::vector<storage::Exemplar>> by_series;
+  for (const auto& s : batch.series) {
+    if (!s.exemplars.empty()) by_series[s.labels.to_string()] = s.exemplars;
+  }
+  ASSERT_EQ(by_series.size(), 3u);
+  const auto& sum_ex = by_series.at(key("reqs_total"));
+  ASSERT_EQ(sum_ex.size(), 1u);
+  EXPECT_EQ(sum_ex[0], (storage::Exemplar{Labels{{"span_id", "aabbccddeeff0011"},
+                                                 {"trace_id", "0102030405060708090a0b0c0d0e0f10"},
+                                                 {"user", "u1"}},
+                                          1, kTimeMs}));
+  const auto& b1 = by_series.at(key("lat_bucket", {{"le", "1"}}));
+  ASSERT_EQ(b1.size(), 1u);
+  EXPECT_EQ(b1[0].value, 0.75);
+  EXPECT_EQ(b1[0].t, kTimeMs - 1);
+  const auto& inf = by_series.at(key("lat_bucket", {{"le", "+Inf"}}));
+  ASSERT_EQ(inf.size(), 1u);
+  EXPECT_EQ(inf[0].labels, (Labels{{"span_id", "aabbccddeeff0011"}}));
+}
+
 TEST(OtlpMetricsPb, EveryTypeAndTemporality) {
   MetricBatch batch;
   OtlpResult result;

@@ -12,6 +12,7 @@ namespace opsight::ingest::prometheus {
 namespace {
 
 namespace pb = wire::pb;
+using storage::Exemplar;
 using storage::Sample;
 
 std::string label_msg(std::string_view name, std::string_view value) {
@@ -84,6 +85,32 @@ TEST(RemoteWriteTest, RoundTripKeepsLabelsSamplesAndMetadata) {
     EXPECT_EQ(out.metadata[i].metric, meta[i].metric);
     EXPECT_EQ(out.metadata[i].meta, meta[i].meta);
   }
+}
+
+// Prometheus sends exemplars in TimeSeries of their own (no samples); both forms are kept.
+TEST(RemoteWriteTest, ExemplarsAreKeptWithOrWithoutSamples) {
+  std::vector<SeriesSamples> in;
+  Labels bucket{{"__name__", "latency_bucket"}, {"le", "0.5"}};
+  in.push_back({bucket, {Sample::value(1000, 3)}, ""});
+  in.push_back({bucket, {}, "", {Exemplar{Labels{{"trace_id", "abc"}}, 0.42, 1500}}});
+  in.push_back({Labels{{"__name__", "empty"}}, {}, ""});  // neither: not a series
+  MetricBatch out;
+  ASSERT_TRUE(decode_remote_write(encode_remote_write(in, {}), &out).ok());
+  EXPECT_TRUE(out.errors.empty());
+  ASSERT_EQ(out.series.size(), 2u);
+  EXPECT_TRUE(out.series[0].exemplars.empty());
+  EXPECT_EQ(out.series[1].labels, bucket);
+  EXPECT_TRUE(out.series[1].samples.empty());
+  ASSERT_EQ(out.series[1].exemplars.size(), 1u);
+  EXPECT_EQ(out.series[1].exemplars[0], (Exemplar{Labels{{"trace_id", "abc"}}, 0.42, 1500}));
+  // A malformed exemplar fails the whole request, naming it.
+  std::string body = encode_remote_write({in[1]}, {});
+  body.back() = static_cast<char>(0x80);  // a varint that never ends
+  MetricBatch bad;
+  Status st = decode_remote_write(body, &bad);
+  EXPECT_EQ(st.code(), Code::kInvalidArgument);
+  EXPECT_NE(st.message().find("exemplars[0]"), std::string::npos) << st.message();
+  EXPECT_TRUE(bad.series.empty());
 }
 
 TEST(RemoteWriteTest, ItemNameMatchesLabelsToString) {
@@ -160,10 +187,14 @@ TEST(RemoteWriteTest, UnknownFieldsAndFieldOrderAreHandled) {
   sample.varint(2, 1234);
   sample.fixed32(3, 9);
   sample.dbl(1, 0.5);
+  pb::Writer exemplar;  // value and timestamp only, plus an unknown field
+  exemplar.varint(3, 1000);
+  exemplar.bytes(9, "unknown");
+  exemplar.dbl(2, 0.25);
   pb::Writer series;
   series.bytes(15, "ignored");
   series.message(1, label.str());
-  series.message(3, "exemplar bytes are skipped");
+  series.message(3, exemplar.str());
   series.message(2, sample.str());
   series.fixed64(6, 1);
   pb::Writer w;
@@ -175,6 +206,8 @@ TEST(RemoteWriteTest, UnknownFieldsAndFieldOrderAreHandled) {
   EXPECT_TRUE(out.errors.empty());
   ASSERT_EQ(out.series.size(), 1u);
   EXPECT_EQ(out.series[0].labels.metric_name(), "up");
+  ASSERT_EQ(out.series[0].exemplars.size(), 1u);
+  EXPECT_EQ(out.series[0].exemplars[0], (Exemplar{Labels{}, 0.25, 1000}));
   ASSERT_EQ(out.series[0].samples.size(), 1u);
   EXPECT_EQ(out.series[0].samples[0].t, 1234);
   EXPECT_EQ(out.series[0].samples[0].v, 0.5);

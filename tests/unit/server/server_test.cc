@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <random>
 
-#include "net/http_client.h"
 #include "common/clock.h"
 #include "common/logging.h"
+#include "net/http_client.h"
 
 namespace opsight::server {
 namespace {
@@ -140,6 +140,89 @@ TEST_F(ServerTest, ImportExportSeriesAndLabels) {
   auto bad = get("/api/v1/series?match[]=" + net::url_encode("up{"));
   EXPECT_EQ(bad.status, 400);
   EXPECT_NE(bad.body.find("bad_data"), std::string::npos);
+}
+
+// The Prometheus query API over imported data: instant and range queries (GET and form POST),
+// Prometheus's JSON encoding, and its error types.
+TEST_F(ServerTest, PrometheusQueryApi) {
+  int64_t t0 = (Clock::real()->now_ms() / 60'000 - 10) * 60'000;  // a whole minute
+  std::string lines;
+  for (int job = 0; job < 2; job++) {
+    lines += R"({"metric":{"__name__":"reqs_total","job":"j)" + std::to_string(job) +
+             R"("},"values":[0,60,120,180],"timestamps":[)";
+    for (int i = 0; i < 4; i++) lines += (i ? "," : "") + std::to_string(t0 + i * 60'000);
+    lines += "]}\n";
+  }
+  ASSERT_EQ(post("/api/v1/import", lines, "application/x-ndjson").status, 204);
+  std::string at = std::to_string((t0 + 180'000) / 1000);
+
+  auto r = get("/api/v1/query?time=" + at +
+               "&query=" + net::url_encode("sum by (job) (rate(reqs_total[3m]))"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  // 180 over 180 s with no extrapolation beyond the samples: 1 per second for each job.
+  EXPECT_NE(r.body.find(R"("resultType":"vector")"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(R"({"metric":{"job":"j0"},"value":[)" + at + R"(,"1"]})"),
+            std::string::npos)
+      << r.body;
+
+  std::string form = "query=" + net::url_encode("reqs_total{job=\"j1\"} / 60") +
+                     "&start=" + std::to_string(t0 / 1000) + "&end=" + at + "&step=1m";
+  auto m = post("/api/v1/query_range", form, "application/x-www-form-urlencoded");
+  ASSERT_EQ(m.status, 200) << m.body;
+  EXPECT_NE(m.body.find(R"("values":[[)" + std::to_string(t0 / 1000) + R"(,"0"],)"),
+            std::string::npos)
+      << m.body;
+  EXPECT_NE(m.body.find("[" + at + R"(,"3"]]})"), std::string::npos) << m.body;
+
+  auto s = get("/api/v1/query?time=1.5&query=" + net::url_encode("time() / 1e9"));
+  EXPECT_NE(s.body.find(R"({"resultType":"scalar","result":[1.500,"0.0000000015"]})"),
+            std::string::npos)
+      << s.body;
+
+  auto bad = get("/api/v1/query?query=" + net::url_encode("sum(reqs_total"));
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find(R"("errorType":"bad_data")"), std::string::npos) << bad.body;
+  EXPECT_NE(bad.body.find("invalid parameter \\\"query\\\""), std::string::npos) << bad.body;
+  auto step = get("/api/v1/query_range?query=1&start=0&end=10&step=0");
+  EXPECT_EQ(step.status, 400) << step.body;
+  auto range_type = get("/api/v1/query_range?query=" + net::url_encode("reqs_total[1m]") +
+                        "&start=0&end=10&step=1");
+  EXPECT_EQ(range_type.status, 400) << range_type.body;
+  EXPECT_NE(range_type.body.find("range vector"), std::string::npos) << range_type.body;
+  // Runtime errors are "execution" (422): two series with the same labels after `ignoring`.
+  auto exec = get("/api/v1/query?time=" + at +
+                  "&query=" + net::url_encode("reqs_total + ignoring(job) reqs_total"));
+  EXPECT_EQ(exec.status, 422) << exec.body;
+  EXPECT_NE(exec.body.find(R"("errorType":"execution")"), std::string::npos) << exec.body;
+}
+
+TEST_F(ServerTest, PrometheusStatusEndpoints) {
+  auto ready = get("/-/ready");
+  EXPECT_EQ(ready.status, 200);
+  EXPECT_EQ(ready.body, "Prometheus Server is Ready.\n");
+  EXPECT_EQ(get("/-/healthy").status, 200);
+  auto bi = get("/api/v1/status/buildinfo");
+  EXPECT_NE(bi.body.find(R"("version":"2.42.0")"), std::string::npos) << bi.body;
+
+  int64_t t = (Clock::real()->now_ms() / 1000 - 60) * 1000;
+  std::string lines;
+  for (int i = 0; i < 3; i++) {
+    lines += R"({"metric":{"__name__":"big","pod":"p)" + std::to_string(i) + R"("},"values":[1],)" +
+             R"("timestamps":[)" + std::to_string(t) + "]}\n";
+  }
+  lines += R"({"metric":{"__name__":"small","pod":"p0"},"values":[1],"timestamps":[)" +
+           std::to_string(t) + "]}\n";
+  ASSERT_EQ(post("/api/v1/import", lines, "application/x-ndjson").status, 204);
+  auto ts = get("/api/v1/status/tsdb?limit=1");
+  ASSERT_EQ(ts.status, 200) << ts.body;
+  EXPECT_NE(ts.body.find(R"("numSeries":4)"), std::string::npos) << ts.body;
+  EXPECT_NE(ts.body.find(R"("seriesCountByMetricName":[{"name":"big","value":3}])"),
+            std::string::npos)
+      << ts.body;
+  EXPECT_NE(ts.body.find(R"("labelValueCountByLabelName":[{"name":"pod","value":3}])"),
+            std::string::npos)
+      << ts.body;
+  EXPECT_EQ(get("/api/v1/status/tsdb?limit=x").status, 400);
 }
 
 TEST_F(ServerTest, AdminCompactPersistsBlocks) {

@@ -32,6 +32,32 @@ TEST(WalRecordTest, RoundTrip) {
   EXPECT_EQ(r.metadata[0].meta, (MetricMetadata{"counter", "h", "By"}));
 }
 
+TEST(WalRecordTest, ExemplarsRoundTripInTheirOptionalSection) {
+  WalRecordBuilder b;
+  b.add_series(1, Labels{{"__name__", "m"}});
+  std::string without = b.finish();
+  Labels series{{"__name__", "m"}, {"le", "1"}};
+  Exemplar e{Labels{{"span_id", "ab"}, {"trace_id", "cd"}}, 0.75, -3};
+  b.add_exemplar(Tenant{"123456789012", "eu-west-1"}, series, e);
+  b.add_exemplar(Tenant{}, series, Exemplar{Labels{}, 1, 1'700'000'000'000});
+  std::string with = b.finish();
+  EXPECT_GT(with.size(), without.size());
+  WalRecord r;
+  ASSERT_TRUE(decode_wal_record(without, &r).ok());
+  EXPECT_TRUE(r.exemplars.empty());
+  ASSERT_TRUE(decode_wal_record(with, &r).ok());
+  ASSERT_EQ(r.exemplars.size(), 2u);
+  EXPECT_EQ(r.exemplars[0].tenant, (Tenant{"123456789012", "eu-west-1"}));
+  EXPECT_EQ(r.exemplars[0].series, series);
+  EXPECT_EQ(r.exemplars[0].exemplar, e);
+  EXPECT_EQ(r.exemplars[1].exemplar.t, 1'700'000'000'000);
+  EXPECT_TRUE(r.exemplars[1].exemplar.labels.empty());
+  // Every cut inside the exemplar section is corruption.
+  for (size_t cut = without.size() + 1; cut < with.size(); cut++) {
+    EXPECT_EQ(decode_wal_record(with.substr(0, cut), &r).code(), Code::kCorruption) << cut;
+  }
+}
+
 TEST(WalRecordTest, MalformedInputIsCorruptionNeverACrash) {
   WalRecordBuilder b;
   b.add_series(1, Labels{{"__name__", "m"}});
