@@ -39,6 +39,16 @@ Labels group_labels(const Labels& l, const Node& n, std::string_view extra = {})
   return Labels::from_sorted(std::move(out));
 }
 
+// topk/bottomk's k must convert to int64 (Prometheus's convertibleToInt64: the largest double
+// below 2^63, and -2^63).
+Status check_topk_param(double k) {
+  if (k >= -9223372036854775808.0 && k <= 9223372036854774784.0) return OkStatus();
+  std::string v = std::isnan(k)   ? "NaN"
+                  : std::isinf(k) ? (k > 0 ? "+Inf" : "-Inf")
+                                  : fmt::format("{}", k);
+  return Status::invalid_argument(fmt::format("Scalar value {} overflows int64", v));
+}
+
 struct Acc {
   double value = 0;
   double mean = 0;
@@ -87,8 +97,23 @@ Result<NodeValue> Evaluator::eval_aggregate(const Node& n, const Steps& steps) {
       group_of[i] = it->second;
     }
   }
+  if (n.agg == AggOp::kTopk || n.agg == AggOp::kBottomk) {
+    // Prometheus checks k at every step, also where the vector is empty (aggregation() tests
+    // the parameter before it looks at the samples), so one bad step fails the whole query.
+    for (double k : param.scalar) RETURN_IF_ERROR(check_topk_param(k));
+  }
   StepPoints per_step = by_step(in.series, steps);
   SeriesMap out;
+  // Output slots of the groups and (topk/bottomk) of the input series, resolved once.
+  std::vector<size_t> group_slot(groups.size(), SeriesMap::kNoSlot);
+  std::vector<size_t> series_slot;
+  if (n.agg == AggOp::kTopk || n.agg == AggOp::kBottomk) {
+    series_slot.assign(in.series.size(), SeriesMap::kNoSlot);
+  }
+  auto add_group = [&](uint32_t g, int64_t t, double v) {
+    if (group_slot[g] == SeriesMap::kNoSlot) group_slot[g] = out.slot(groups[g]);
+    return out.add_at(group_slot[g], t, v);
+  };
   std::vector<Acc> acc(groups.size());
   std::vector<uint32_t> touched;
   std::vector<std::vector<std::pair<double, uint32_t>>> members(groups.size());
@@ -124,13 +149,9 @@ Result<NodeValue> Evaluator::eval_aggregate(const Node& n, const Steps& steps) {
             std::vector<double> vals;
             vals.reserve(mem.size());
             for (const auto& m : mem) vals.push_back(m.first);
-            RETURN_IF_ERROR(out.add(groups[g], ts, quantile_of(param.scalar[si], vals)));
+            RETURN_IF_ERROR(add_group(g, ts, quantile_of(param.scalar[si], vals)));
           } else {
-            double k = param.scalar[si];
-            if (!(k >= -9.2e18 && k <= 9.2e18)) {
-              return Status::invalid_argument(fmt::format("Scalar value {} overflows int64", k));
-            }
-            int64_t kk = static_cast<int64_t>(k);
+            int64_t kk = static_cast<int64_t>(param.scalar[si]);  // checked above
             if (kk >= 1) {
               bool top = n.agg == AggOp::kTopk;
               // Highest (lowest) first; NaN always last; ties keep input order.
@@ -142,7 +163,11 @@ Result<NodeValue> Evaluator::eval_aggregate(const Node& n, const Steps& steps) {
               });
               size_t take = std::min(mem.size(), static_cast<size_t>(kk));
               for (size_t x = 0; x < take; x++) {
-                RETURN_IF_ERROR(out.add(in.series[mem[x].second].labels, ts, mem[x].first));
+                uint32_t i = mem[x].second;
+                if (series_slot[i] == SeriesMap::kNoSlot) {
+                  series_slot[i] = out.slot(in.series[i].labels);
+                }
+                RETURN_IF_ERROR(out.add_at(series_slot[i], ts, mem[x].first));
               }
             }
           }
@@ -214,7 +239,7 @@ Result<NodeValue> Evaluator::eval_aggregate(const Node& n, const Steps& steps) {
               break;
           }
           a.seen = false;
-          RETURN_IF_ERROR(out.add(groups[g], ts, v));
+          RETURN_IF_ERROR(add_group(g, ts, v));
         }
       }
     }

@@ -12,6 +12,9 @@
 namespace opsight::query::promql::internal {
 namespace {
 
+// Prometheus 2.42's shouldDropMetricName: the arithmetic operators but atan2, which keeps the
+// metric name (its own testdata: `trigy atan2 trigx` -> `trigy{}`); found by the differential
+// test against 2.42.
 bool drops_metric_name(BinOp op) {
   switch (op) {
     case BinOp::kAdd:
@@ -20,7 +23,6 @@ bool drops_metric_name(BinOp op) {
     case BinOp::kDiv:
     case BinOp::kMod:
     case BinOp::kPow:
-    case BinOp::kAtan2:
       return true;
     default:
       return false;
@@ -128,6 +130,7 @@ Result<NodeValue> Evaluator::eval_binary(const Node& n, const Steps& steps) {
   SeriesMap m;
   for (const auto& s : vec.series) {
     Labels l = drops_metric_name(op) || n.return_bool ? drop_metric_name(s.labels) : s.labels;
+    size_t slot = SeriesMap::kNoSlot;
     for (const auto& p : s.points) {
       double lv = p.v, rv = sc[steps.index(p.t)];
       if (swap) std::swap(lv, rv);
@@ -138,7 +141,9 @@ Result<NodeValue> Evaluator::eval_binary(const Node& n, const Steps& steps) {
         v = keep ? 1 : 0;
         keep = true;
       }
-      if (keep) RETURN_IF_ERROR(m.add(l, p.t, v));
+      if (!keep) continue;
+      if (slot == SeriesMap::kNoSlot) slot = m.slot(l);
+      RETURN_IF_ERROR(m.add_at(slot, p.t, v));
     }
   }
   NodeValue out;
@@ -158,7 +163,14 @@ Result<NodeValue> Evaluator::eval_vector_binary(const Node& n, const Steps& step
   StepPoints lsteps = by_step(lhs.series, steps);
   StepPoints rsteps = by_step(rhs.series, steps);
   SeriesMap out;
-  std::unordered_map<uint64_t, Labels> metric_cache;
+  // Output slots of the input series (set operators pass them through).
+  std::vector<size_t> lslot(lhs.series.size(), SeriesMap::kNoSlot);
+  std::vector<size_t> rslot(rhs.series.size(), SeriesMap::kNoSlot);
+  auto pass = [&](const Matrix& m, std::vector<size_t>& slots, size_t i, int64_t t, double v) {
+    if (slots[i] == SeriesMap::kNoSlot) slots[i] = out.slot(m[i].labels);
+    return out.add_at(slots[i], t, v);
+  };
+  std::unordered_map<uint64_t, size_t> metric_cache;
   std::unordered_map<std::string_view, size_t> rmap;
   std::unordered_set<std::string_view> sigs;
   for (size_t si = 0; si < steps.count(); si++) {
@@ -172,7 +184,7 @@ Result<NodeValue> Evaluator::eval_vector_binary(const Node& n, const Steps& step
         sigs.clear();
         for (const auto& [j, v] : R) sigs.insert(rsig[j]);
         for (const auto& [i, v] : L) {
-          if (sigs.count(lsig[i])) RETURN_IF_ERROR(out.add(lhs.series[i].labels, ts, v));
+          if (sigs.count(lsig[i])) RETURN_IF_ERROR(pass(lhs.series, lslot, i, ts, v));
         }
         break;
       }
@@ -180,10 +192,10 @@ Result<NodeValue> Evaluator::eval_vector_binary(const Node& n, const Steps& step
         sigs.clear();
         for (const auto& [i, v] : L) {
           sigs.insert(lsig[i]);
-          RETURN_IF_ERROR(out.add(lhs.series[i].labels, ts, v));
+          RETURN_IF_ERROR(pass(lhs.series, lslot, i, ts, v));
         }
         for (const auto& [j, v] : R) {
-          if (!sigs.count(rsig[j])) RETURN_IF_ERROR(out.add(rhs.series[j].labels, ts, v));
+          if (!sigs.count(rsig[j])) RETURN_IF_ERROR(pass(rhs.series, rslot, j, ts, v));
         }
         break;
       }
@@ -191,7 +203,7 @@ Result<NodeValue> Evaluator::eval_vector_binary(const Node& n, const Steps& step
         sigs.clear();
         for (const auto& [j, v] : R) sigs.insert(rsig[j]);
         for (const auto& [i, v] : L) {
-          if (!sigs.count(lsig[i])) RETURN_IF_ERROR(out.add(lhs.series[i].labels, ts, v));
+          if (!sigs.count(lsig[i])) RETURN_IF_ERROR(pass(lhs.series, lslot, i, ts, v));
         }
         break;
       }
@@ -236,9 +248,9 @@ Result<NodeValue> Evaluator::eval_vector_binary(const Node& n, const Steps& step
             Labels metric =
                 result_metric(many_series[i].labels, one_series[j].labels, n.op, matching);
             if (n.return_bool) metric = drop_metric_name(metric);
-            cached = metric_cache.emplace(key, std::move(metric)).first;
+            cached = metric_cache.emplace(key, out.slot(metric)).first;
           }
-          const Labels& metric = cached->second;
+          const size_t slot = cached->second;  // one slot per output label set
           auto& inserted = matched[many_sig[i]];
           if (matching.card == Cardinality::kOneToOne) {
             if (!inserted.empty()) {
@@ -247,11 +259,11 @@ Result<NodeValue> Evaluator::eval_vector_binary(const Node& n, const Steps& step
                   "(group_left/group_right)");
             }
             inserted.insert(0);
-          } else if (!inserted.insert(metric.hash()).second) {
+          } else if (!inserted.insert(slot).second) {
             return Status::invalid_argument(
                 "multiple matches for labels: grouping labels must ensure unique matches");
           }
-          RETURN_IF_ERROR(out.add(metric, ts, v));
+          RETURN_IF_ERROR(out.add_at(slot, ts, v));
         }
       }
     }

@@ -19,19 +19,22 @@ size_t NodeValue::points() const {
   return n;
 }
 
-Status SeriesMap::add(const Labels& labels, int64_t t, double v) {
+size_t SeriesMap::slot(const Labels& labels) {
   auto& slots = index_[labels.hash()];
   for (size_t i : slots) {
-    if (out_[i].labels == labels) {
-      if (!out_[i].points.empty() && out_[i].points.back().t >= t) {
-        return Status::invalid_argument("vector cannot contain metrics with the same labelset");
-      }
-      out_[i].points.push_back({t, v});
-      return OkStatus();
-    }
+    if (out_[i].labels == labels) return i;
   }
   slots.push_back(out_.size());
-  out_.push_back(SeriesPoints{labels, {{t, v}}});
+  out_.push_back(SeriesPoints{labels, {}});
+  return out_.size() - 1;
+}
+
+Status SeriesMap::add_at(size_t slot, int64_t t, double v) {
+  auto& pts = out_[slot].points;
+  if (!pts.empty() && pts.back().t >= t) {
+    return Status::invalid_argument("vector cannot contain metrics with the same labelset");
+  }
+  pts.push_back({t, v});
   return OkStatus();
 }
 

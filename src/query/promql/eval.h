@@ -36,11 +36,19 @@ struct NodeValue {
 };
 
 // Output series keyed by label set, for results built point by point in step order.
+// A caller that adds many points to one label set resolves it once with slot() and adds by
+// slot (hashing the labels per point was a third of a rate() query's CPU).
 class SeriesMap {
  public:
+  static constexpr size_t kNoSlot = ~size_t{0};
   // Adds (t, v) to the series `labels`; fails when that series already has a point at t
   // (two results with one label set at one step).
-  Status add(const Labels& labels, int64_t t, double v);
+  Status add(const Labels& labels, int64_t t, double v) { return add_at(slot(labels), t, v); }
+  // The series `labels`, created (without points) when new. Call it only right before the
+  // first add_at, so that take() returns no empty series.
+  size_t slot(const Labels& labels);
+  // add() for the series of slot(labels).
+  Status add_at(size_t slot, int64_t t, double v);
   Matrix take() { return std::move(out_); }
   size_t size() const { return out_.size(); }
 

@@ -372,12 +372,14 @@ Result<NodeValue> Evaluator::eval_call(const Node& n, const Steps& steps) {
   SeriesMap m;
   for (const auto& s : in.series) {
     Labels l = drop_metric_name(s.labels);
+    size_t slot = SeriesMap::kNoSlot;
     for (const auto& p : s.points) {
       size_t i = steps.index(p.t);
       double a0 = scalars.size() > 0 ? scalars[0][i] : (id == FuncId::kRound ? 1 : 0);
       double a1 = scalars.size() > 1 ? scalars[1][i] : 0;
       if (id == FuncId::kClamp && a1 < a0) continue;  // max < min: no result
-      RETURN_IF_ERROR(m.add(l, p.t, elementwise(id, p.v, a0, a1)));
+      if (slot == SeriesMap::kNoSlot) slot = m.slot(l);
+      RETURN_IF_ERROR(m.add_at(slot, p.t, elementwise(id, p.v, a0, a1)));
     }
   }
   res.series = m.take();

@@ -267,6 +267,7 @@ Result<NodeValue> Evaluator::eval_range_call(const Node& n, const Steps& steps, 
     if (!more) break;
     RETURN_IF_ERROR(check());
     Labels labels = keep_name ? src->labels() : drop_metric_name(src->labels());
+    size_t slot = SeriesMap::kNoSlot;
     release(w.size());
     w.clear();
     for (size_t i = 0; i < count; i++) {
@@ -296,7 +297,9 @@ Result<NodeValue> Evaluator::eval_range_call(const Node& n, const Steps& steps, 
       double a1 = scalars.size() > 1 ? scalars[1][i] : 0;
       double v;
       ASSIGN_OR_RETURN(bool ok, apply(id, w, ts, ref, range, a0, a1, &v));
-      if (ok) RETURN_IF_ERROR(out.add(labels, ts, v));
+      if (!ok) continue;
+      if (slot == SeriesMap::kNoSlot) slot = out.slot(labels);
+      RETURN_IF_ERROR(out.add_at(slot, ts, v));
     }
     RETURN_IF_ERROR(src->err());
   }
