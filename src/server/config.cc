@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -97,6 +98,56 @@ Setter nested(std::map<std::string, Setter> setters) {
     return walk(n, path, setters);
   };
 }
+Setter boolean(bool* out) {
+  return [out](const YAML::Node& n, const std::string& path) {
+    try {
+      *out = n.as<bool>();
+    } catch (const YAML::Exception&) {
+      return Status::invalid_argument("config: " + path + " must be true or false");
+    }
+    return OkStatus();
+  };
+}
+Setter string_list(std::vector<std::string>* out) {
+  return [out](const YAML::Node& n, const std::string& path) {
+    if (!n.IsSequence()) return Status::invalid_argument("config: " + path + " must be a list");
+    out->clear();
+    for (const auto& v : n) out->push_back(v.as<std::string>());
+    return OkStatus();
+  };
+}
+Setter string_map(std::vector<std::pair<std::string, std::string>>* out) {
+  return [out](const YAML::Node& n, const std::string& path) {
+    if (!n.IsMap()) return Status::invalid_argument("config: " + path + " must be a mapping");
+    out->clear();
+    for (const auto& kv : n)
+      out->emplace_back(kv.first.as<std::string>(), kv.second.as<std::string>());
+    return OkStatus();
+  };
+}
+// alerting.webhooks: a list of {name, url, timeout, send_resolved, max_alerts}.
+Setter webhooks(std::vector<WebhookReceiverConfig>* out) {
+  return [out](const YAML::Node& n, const std::string& path) {
+    if (!n.IsSequence()) return Status::invalid_argument("config: " + path + " must be a list");
+    out->clear();
+    for (size_t i = 0; i < n.size(); i++) {
+      WebhookReceiverConfig w;
+      std::string item = path + "[" + std::to_string(i) + "]";
+      RETURN_IF_ERROR(walk(n[i], item,
+                           {{"name", str(&w.name)},
+                            {"url", str(&w.url)},
+                            {"timeout", duration(&w.timeout_ms)},
+                            {"send_resolved", boolean(&w.send_resolved)},
+                            {"max_alerts", integer(&w.max_alerts)}}));
+      if (!w.url.starts_with("http://")) {
+        return Status::invalid_argument("config: " + item + ".url must be an http:// URL, got \"" +
+                                        w.url + "\"");
+      }
+      out->push_back(std::move(w));
+    }
+    return OkStatus();
+  };
+}
 
 }  // namespace
 
@@ -135,7 +186,8 @@ Status parse_config_yaml(std::string_view yaml, ServerConfig* cfg) {
                           {"out_of_order_window", duration(&cfg->metrics.out_of_order_window_ms)},
                           {"future_window", duration(&cfg->metrics.future_window_ms)},
                           {"head_flush_interval", duration(&cfg->metrics.head_flush_interval_ms)},
-                          {"head_max_bytes", size(&cfg->metrics.head_max_bytes)}})},
+                          {"head_max_bytes", size(&cfg->metrics.head_max_bytes)},
+                          {"max_exemplars", integer(&cfg->metrics.max_exemplars)}})},
       {"logs",
        nested({{"head_max_bytes", size(&cfg->logs.head_max_bytes)},
                {"head_flush_age", duration(&cfg->logs.head_flush_age_ms)},
@@ -152,11 +204,40 @@ Status parse_config_yaml(std::string_view yaml, ServerConfig* cfg) {
                                   {"max_message_bytes", size(&cfg->logs.limits.max_message_bytes)},
                                   {"max_attributes_per_event",
                                    integer(&cfg->logs.limits.max_attributes_per_event)}})}})},
+      {"traces",
+       nested({{"retention_days", integer(&cfg->traces.retention_days)},
+               {"head_max_bytes", size(&cfg->traces.head_max_bytes)},
+               {"head_flush_age", duration(&cfg->traces.head_flush_age_ms)},
+               {"block_max_spans", integer(&cfg->traces.block_max_spans)},
+               {"zstd_level", integer(&cfg->traces.zstd_level)},
+               {"limits",
+                nested({{"max_request_bytes", size(&cfg->traces.limits.max_request_bytes)},
+                        {"max_spans_per_request", integer(&cfg->traces.limits.max_spans_per_request)},
+                        {"max_attributes_per_span",
+                         integer(&cfg->traces.limits.max_attributes_per_span)},
+                        {"max_attribute_bytes", size(&cfg->traces.limits.max_attribute_bytes)},
+                        {"max_events_per_span", integer(&cfg->traces.limits.max_events_per_span)},
+                        {"max_links_per_span", integer(&cfg->traces.limits.max_links_per_span)}})}})},
       {"promql", nested({{"lookback_delta", duration(&cfg->promql.lookback_delta_ms)},
                          {"timeout", duration(&cfg->promql.timeout_ms)},
                          {"max_samples", integer(&cfg->promql.max_samples)},
                          {"max_series", integer(&cfg->promql.max_series)},
                          {"max_concurrent_queries", integer(&cfg->promql.max_concurrent)}})},
+      {"global", nested({{"evaluation_interval", duration(&cfg->global.evaluation_interval_ms)},
+                         {"external_labels", string_map(&cfg->global.external_labels)},
+                         {"scrape_interval", duration(&cfg->scrape.global.scrape_interval_ms)},
+                         {"scrape_timeout", duration(&cfg->scrape.global.scrape_timeout_ms)}})},
+      {"scrape_configs",
+       [cfg](const YAML::Node& n, const std::string&) {
+         return collect::parse_scrape_configs_yaml(YAML::Dump(n), &cfg->scrape.scrape_configs);
+       }},
+      {"push", nested({{"interval", duration(&cfg->push.interval_ms)},
+                       {"max_groups", integer(&cfg->push.max_groups)}})},
+      {"rule_files", string_list(&cfg->rule_files)},
+      {"external_url", str(&cfg->external_url)},
+      {"alerting", nested({{"webhooks", webhooks(&cfg->alerting.webhooks)},
+                           {"resend_delay", duration(&cfg->alerting.resend_delay_ms)},
+                           {"queue_capacity", integer(&cfg->alerting.queue_capacity)}})},
       {"syslog", nested({{"udp_listen", str(&cfg->syslog.udp_listen)},
                          {"tcp_listen", str(&cfg->syslog.tcp_listen)},
                          {"max_connections", integer(&cfg->syslog.max_connections)}})},
@@ -170,7 +251,8 @@ Status parse_config_yaml(std::string_view yaml, ServerConfig* cfg) {
                          {"max_dimensions", integer(&cfg->limits.max_dimensions)}})},
   };
   try {
-    return walk(root, "", setters);
+    RETURN_IF_ERROR(walk(root, "", setters));
+    return collect::validate_scrape_settings(cfg->scrape);
   } catch (const YAML::Exception& e) {
     return Status::invalid_argument(std::string("config: ") + e.what());
   }
@@ -181,6 +263,7 @@ Status load_config_file(const std::string& path, ServerConfig* cfg) {
   if (!f) return Status::not_found("cannot read config file " + path);
   std::stringstream ss;
   ss << f.rdbuf();
+  cfg->config_dir = std::filesystem::absolute(path).parent_path().string();
   return parse_config_yaml(ss.str(), cfg);
 }
 

@@ -4,11 +4,15 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "api/http/server.h"
+#include "collect/scrape_config.h"
 #include "common/status.h"
 #include "ingest/logs/log_batch.h"
 #include "ingest/metric_batch.h"
+#include "ingest/traces/otlp_traces_model.h"
 
 namespace opsight::server {
 
@@ -19,6 +23,7 @@ struct MetricsStorageConfig {
   int64_t future_window_ms = 2LL * 3'600'000;
   int64_t head_flush_interval_ms = 2LL * 3'600'000;
   uint64_t head_max_bytes = 256ull << 20;
+  size_t max_exemplars = 100'000;  // in memory, the newest kept (Prometheus's default)
 };
 
 // The embedded log store and its queries (config `logs:`).
@@ -33,6 +38,16 @@ struct LogsConfig {
   int64_t query_deadline_ms = 15LL * 60'000;
   uint64_t max_bytes_scanned = 100ull << 30;  // per query
   size_t max_rows = 10'000;
+};
+
+// The embedded trace store and OTLP trace ingest (config `traces:`).
+struct TracesConfig {
+  int retention_days = 30;  // default per tenant (X-Ray's fixed retention)
+  uint64_t head_max_bytes = 256ull << 20;
+  int64_t head_flush_age_ms = 10LL * 60'000;
+  size_t block_max_spans = 100'000;
+  int zstd_level = 6;
+  ingest::traces::TraceLimits limits;
 };
 
 // PromQL queries over the Prometheus API (config `promql:`).
@@ -56,6 +71,35 @@ struct WalConfig {
   int64_t sync_interval_ms = 1000;
 };
 
+// Settings shared by the collectors and rules (config `global:`).
+struct GlobalConfig {
+  int64_t evaluation_interval_ms = 60'000;  // rule groups without their own interval
+  // Added to alerts sent to webhooks (when absent) and visible as $externalLabels in templates.
+  std::vector<std::pair<std::string, std::string>> external_labels;
+};
+
+// One receiver of alert notifications, in the Alertmanager webhook format.
+struct WebhookReceiverConfig {
+  std::string name = "webhook";  // the "receiver" field of the payload
+  std::string url;
+  int64_t timeout_ms = 10'000;
+  bool send_resolved = true;
+  size_t max_alerts = 0;  // per message; 0 = all
+};
+
+// Config `alerting:`.
+struct AlertingConfig {
+  std::vector<WebhookReceiverConfig> webhooks;
+  int64_t resend_delay_ms = 60'000;  // firing alerts are resent this often
+  size_t queue_capacity = 10'000;    // alerts waiting to be sent; the oldest are dropped
+};
+
+// Pushgateway-style push (config `push:`).
+struct PushConfig {
+  int64_t interval_ms = 15'000;  // every pushed series is written again this often
+  size_t max_groups = 10'000;
+};
+
 struct ServerConfig {
   std::string data_dir = "./data";
   std::string log_level = "info";
@@ -65,8 +109,20 @@ struct ServerConfig {
   LogsConfig logs;
   SyslogConfig syslog;
   PromqlConfig promql;
+  TracesConfig traces;
   ingest::Limits limits;
   int64_t shutdown_drain_ms = 10'000;
+  GlobalConfig global;
+  // Prometheus rule files (paths or globs, relative to config_dir).
+  std::vector<std::string> rule_files;
+  AlertingConfig alerting;
+  // Scraping: `scrape_configs:` and global.scrape_interval / global.scrape_timeout.
+  collect::ScrapeSettings scrape;
+  PushConfig push;
+  // The URL users reach opsight at (alert generatorURLs, $externalURL).
+  std::string external_url;
+  // Directory of the config file (set by load_config_file); "" = the working directory.
+  std::string config_dir;
 };
 
 // Parses YAML text into *cfg (fields absent from the text keep their current values).

@@ -8,17 +8,26 @@
 #include "api/native/logs_api.h"
 #include "api/native/metrics_ingest_api.h"
 #include "api/native/metrics_query_api.h"
+#include "api/native/traces_api.h"
+#include "api/prom/push_api.h"
 #include "api/prom/query_api.h"
+#include "api/prom/rules_api.h"
 #include "api/prom/series_api.h"
 #include "api/prom/status_api.h"
+#include "api/prom/targets_api.h"
+#include "collect/push_registry.h"
+#include "collect/scrape_manager.h"
 #include "common/env.h"
 #include "common/json_writer.h"
 #include "common/logging.h"
 #include "common/self_metrics.h"
 #include "query/insights/query_service.h"
+#include "rules/manager.h"
+#include "rules/notifier.h"
 #include "server/process_metrics.h"
 #include "server/syslog_listener.h"
 #include "storage/logstore/store.h"
+#include "storage/tracestore/store.h"
 #include "storage/tsdb/db.h"
 
 namespace opsight::server {
@@ -45,6 +54,7 @@ class ServerImpl final : public Server {
     o.future_window_ms = cfg_.metrics.future_window_ms;
     o.head_flush_interval_ms = cfg_.metrics.head_flush_interval_ms;
     o.head_max_bytes = cfg_.metrics.head_max_bytes;
+    o.max_exemplars = cfg_.metrics.max_exemplars;
     auto t0 = Clock::real()->mono_ns();
     ASSIGN_OR_RETURN(metrics_, storage::tsdb::Db::open(o));
     log::info("metrics store open in {} ms ({} series)",
@@ -61,6 +71,7 @@ class ServerImpl final : public Server {
     lo.compact_zstd_level = cfg_.logs.compact_zstd_level;
     t0 = Clock::real()->mono_ns();
     ASSIGN_OR_RETURN(logs_, storage::logstore::Store::open(lo));
+    RETURN_IF_ERROR(open_traces(o.wal_sync, o.wal_sync_interval_ms));
     log::info("log store open in {} ms", (Clock::real()->mono_ns() - t0) / 1'000'000);
     query::insights::QueryServiceOptions qo;
     qo.max_queries = cfg_.logs.max_queries;
@@ -76,6 +87,9 @@ class ServerImpl final : public Server {
                                              logs_.get(), Clock::real(), cfg_.logs.limits));
     }
 
+    RETURN_IF_ERROR(start_rules());
+    RETURN_IF_ERROR(start_collect());
+
     register_process_metrics();
     build_routes();
     ASSIGN_OR_RETURN(http_, api::HttpServer::start(cfg_.http, &router_));
@@ -88,15 +102,29 @@ class ServerImpl final : public Server {
 
   uint16_t http_port() const override { return http_ ? http_->port() : 0; }
 
+  Status reload() override {
+    Status st = rules_ ? rules_->reload() : OkStatus();
+    if (!st.ok()) log::error("reload: {}", st.message());
+    return st;
+  }
+
   Status shutdown() override {
     if (shut_) return OkStatus();
     shut_ = true;
     ready_ = false;
     if (http_) http_->stop(cfg_.shutdown_drain_ms);
     if (syslog_) syslog_->stop();
+    if (scrape_) scrape_->stop();  // before the store closes: scrapes and pushes write to it
+    if (push_) push_->stop();
+    if (rules_) rules_->stop();  // before the store closes: evaluations write to it
+    if (notifier_) notifier_->stop();
     log_queries_.reset();  // cancels running queries before the store closes
     Status st;
     if (logs_) st = logs_->close();
+    if (traces_) {
+      Status t = traces_->close();
+      if (st.ok()) st = t;
+    }
     if (metrics_) {
       Status m = metrics_->close();
       if (st.ok()) st = m;
@@ -106,6 +134,74 @@ class ServerImpl final : public Server {
   }
 
  private:
+  Status open_traces(storage::wal::SyncPolicy sync, int64_t sync_interval_ms) {
+    storage::tracestore::Options to;
+    to.dir = join_path(cfg_.data_dir, "traces");
+    to.wal_sync = sync;
+    to.wal_sync_interval_ms = sync_interval_ms;
+    to.head_max_bytes = cfg_.traces.head_max_bytes;
+    to.head_flush_age_ms = cfg_.traces.head_flush_age_ms;
+    to.block_max_spans = cfg_.traces.block_max_spans;
+    to.zstd_level = cfg_.traces.zstd_level;
+    to.default_retention_days = cfg_.traces.retention_days;
+    const int64_t t0 = Clock::real()->mono_ns();
+    ASSIGN_OR_RETURN(traces_, storage::tracestore::Store::open(to));
+    log::info("trace store open in {} ms", (Clock::real()->mono_ns() - t0) / 1'000'000);
+    return OkStatus();
+  }
+
+  // Rule evaluation and the alert notifier. Invalid rule files fail start-up, as in Prometheus.
+  Status start_rules() {
+    rules::NotifierOptions no;
+    for (const auto& w : cfg_.alerting.webhooks) {
+      no.webhooks.push_back({w.name, w.url, w.timeout_ms, w.send_resolved, w.max_alerts});
+    }
+    std::vector<Label> external;
+    for (const auto& [k, v] : cfg_.global.external_labels) external.push_back({k, v});
+    no.external_labels = Labels(external);
+    no.external_url = cfg_.external_url;
+    no.queue_capacity = cfg_.alerting.queue_capacity;
+    notifier_ = std::make_unique<rules::Notifier>(no);
+    if (!no.webhooks.empty()) notifier_->start();
+
+    rules::ManagerOptions mo;
+    mo.store = metrics_.get();
+    mo.engine.lookback_delta_ms = cfg_.promql.lookback_delta_ms;
+    mo.engine.timeout_ms = cfg_.promql.timeout_ms;
+    mo.engine.max_samples = cfg_.promql.max_samples;
+    mo.engine.max_series = cfg_.promql.max_series;
+    mo.engine.default_subquery_step_ms = cfg_.global.evaluation_interval_ms;
+    mo.default_interval_ms = cfg_.global.evaluation_interval_ms;
+    mo.external_labels = no.external_labels;
+    mo.external_url = cfg_.external_url;
+    mo.resend_delay_ms = cfg_.alerting.resend_delay_ms;
+    mo.rule_files = cfg_.rule_files;
+    mo.base_dir = cfg_.config_dir;
+    mo.notifier = notifier_.get();
+    rules_ = std::make_unique<rules::Manager>(mo);
+    if (!cfg_.rule_files.empty()) RETURN_IF_ERROR(rules_->reload());
+    return OkStatus();
+  }
+
+  // Scraping (scrape_configs) and Pushgateway-style push groups, persisted under data_dir/push.
+  Status start_collect() {
+    collect::PushOptions po;
+    po.dir = join_path(cfg_.data_dir, "push");
+    po.interval_ms = cfg_.push.interval_ms;
+    po.max_groups = cfg_.push.max_groups;
+    po.limits = cfg_.limits;
+    ASSIGN_OR_RETURN(push_, collect::PushRegistry::open(po, metrics_.get(), Clock::real()));
+    push_->start();
+    collect::ScrapeManagerOptions so;
+    so.limits = cfg_.limits;
+    ASSIGN_OR_RETURN(scrape_,
+                     collect::ScrapeManager::create(cfg_.scrape, so, metrics_.get(), Clock::real(),
+                                                    collect::http_fetcher()));
+    scrape_->start();
+    if (scrape_->num_jobs() > 0) log::info("scraping {} jobs", scrape_->num_jobs());
+    return OkStatus();
+  }
+
   void build_routes() {
     Clock* clock = Clock::real();
     router_.add("GET", "/healthz",
@@ -149,6 +245,10 @@ class ServerImpl final : public Server {
     api::register_status_api(
         router_, api::PromStatusDeps{metrics_.get(), clock, [this] { return ready_.load(); },
                                      start_time_ms_, cfg_.metrics.retention_ms});
+    api::register_push_api(router_, push_.get(), cfg_.limits);
+    api::register_targets_api(router_, scrape_.get());
+    api::register_rules_api(
+        router_, api::RulesDeps{[this] { return rules_->groups(); }, [this] { return reload(); }});
     api::LogsDeps l;
     l.logs = logs_.get();
     l.metrics = metrics_.get();
@@ -157,6 +257,8 @@ class ServerImpl final : public Server {
     l.metric_limits = cfg_.limits;
     l.clock = clock;
     api::register_logs_api(router_, l);
+    api::register_traces_api(router_, api::TracesDeps{traces_.get(), cfg_.traces.limits, clock,
+                                                      [this] { return traces_->flush(); }});
     router_.add("POST", "/api/v1/logs/admin/flush", [this](api::HttpRequest&) {
       Status st = logs_->flush();
       if (st.ok()) st = logs_->compact();
@@ -182,8 +284,13 @@ class ServerImpl final : public Server {
   std::unique_ptr<FileLock> lock_;
   std::unique_ptr<storage::tsdb::Db> metrics_;
   std::unique_ptr<storage::logstore::Store> logs_;
+  std::unique_ptr<storage::tracestore::Store> traces_;
   std::unique_ptr<query::insights::LogQueryService> log_queries_;
   std::unique_ptr<SyslogListener> syslog_;
+  std::unique_ptr<rules::Notifier> notifier_;
+  std::unique_ptr<rules::Manager> rules_;
+  std::unique_ptr<collect::PushRegistry> push_;
+  std::unique_ptr<collect::ScrapeManager> scrape_;
   api::Router router_;
   std::unique_ptr<api::HttpServer> http_;
   std::atomic<bool> ready_{false};
@@ -210,6 +317,7 @@ int run_serve(const ServerConfig& config) {
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);  // reload the rule files
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -219,7 +327,12 @@ int run_serve(const ServerConfig& config) {
     return 1;
   }
   int sig = 0;
-  sigwait(&set, &sig);
+  while (true) {
+    sigwait(&set, &sig);
+    if (sig != SIGHUP) break;
+    log::info("received SIGHUP, reloading rule files");
+    if ((*server)->reload().ok()) log::info("reload complete");
+  }
   log::info("received {}, draining and flushing", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   Status st = (*server)->shutdown();
   if (!st.ok()) {

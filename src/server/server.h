@@ -15,6 +15,8 @@ class Server {
   static Result<std::unique_ptr<Server>> start(const ServerConfig& config);
   virtual ~Server() = default;
   virtual uint16_t http_port() const = 0;
+  // Re-reads the rule files (SIGHUP, POST /-/reload); on error the running rules stay.
+  virtual Status reload() = 0;
   // Drains in-flight requests, flushes and fsyncs all stores. Idempotent.
   virtual Status shutdown() = 0;
 };

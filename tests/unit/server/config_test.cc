@@ -45,6 +45,38 @@ TEST(ParseConfigYaml, UnknownKeysAndBadValuesAreErrors) {
   EXPECT_NE(st.message().find("invalid YAML"), std::string::npos);
 }
 
+TEST(ParseConfigYaml, ScrapeConfigsGlobalAndPush) {
+  ServerConfig cfg;
+  auto st = parse_config_yaml(R"(
+global:
+  scrape_interval: 5s
+  scrape_timeout: 2s
+push:
+  interval: 30s
+  max_groups: 10
+scrape_configs:
+  - job_name: node
+    static_configs:
+      - targets: ["127.0.0.1:9100"]
+    metric_relabel_configs:
+      - action: drop
+        source_labels: [__name__]
+        regex: go_.*
+)",
+                              &cfg);
+  ASSERT_TRUE(st.ok()) << st.to_string();
+  EXPECT_EQ(cfg.scrape.global.scrape_interval_ms, 5000);
+  EXPECT_EQ(cfg.scrape.global.scrape_timeout_ms, 2000);
+  ASSERT_EQ(cfg.scrape.scrape_configs.size(), 1u);
+  EXPECT_EQ(cfg.scrape.scrape_configs[0].job_name, "node");
+  EXPECT_EQ(cfg.push.interval_ms, 30'000);
+  EXPECT_EQ(cfg.push.max_groups, 10u);
+  st = parse_config_yaml("scrape_configs:\n  - job_name: a\n    scheme: https\n", &cfg);
+  EXPECT_NE(st.message().find("scheme https is not supported"), std::string::npos);
+  st = parse_config_yaml("scrape_configs:\n  - job_name: a\n    bogus: 1\n", &cfg);
+  EXPECT_NE(st.message().find("unknown key \"scrape_configs[0].bogus\""), std::string::npos);
+}
+
 TEST(ParseBytes, Units) {
   EXPECT_EQ(*parse_bytes("64MiB"), 64u << 20);
   EXPECT_EQ(*parse_bytes("1GB"), 1'000'000'000u);
