@@ -235,6 +235,85 @@ class OpsightServer:
         return False
 
 
+
+# --- Debian's prometheus, started for real on 127.0.0.1 ---------------------------------------
+
+def find_prometheus():
+    """The prometheus binary to test against (OPSIGHT_PROMETHEUS_BIN for another build), or
+    None; under CI (env CI set) a missing prometheus fails instead."""
+    env = os.environ.get("OPSIGHT_PROMETHEUS_BIN")
+    path = None
+    if env:
+        path = env if os.access(env, os.X_OK) else None
+    elif os.access("/usr/bin/prometheus", os.X_OK):
+        path = "/usr/bin/prometheus"
+    else:
+        path = shutil.which("prometheus")
+    if path is None and os.environ.get("CI"):
+        fail("prometheus is not installed (required under CI; scripts/install-deps.sh test)")
+    return path
+
+
+class PrometheusServer:
+    """A prometheus process on its own temp dir and a free 127.0.0.1 port, configured with
+    `config` (prometheus.yml text, or a function of the port that returns it) and extra
+    command-line flags."""
+
+    def __init__(self, binary, config, extra_args=(), prefix="opsight-it-prom-"):
+        self.binary = binary
+        self.dir = tempfile.mkdtemp(prefix=prefix)
+        self.port = free_port()
+        self.log_path = os.path.join(self.dir, "prometheus.log")
+        self.config_path = os.path.join(self.dir, "prometheus.yml")
+        with open(self.config_path, "w") as f:
+            f.write(config(self.port) if callable(config) else config)
+        self.extra_args = list(extra_args)
+        self.proc = None
+
+    @property
+    def base(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self):
+        cmd = [self.binary, f"--config.file={self.config_path}",
+               f"--storage.tsdb.path={os.path.join(self.dir, 'data')}",
+               f"--web.listen-address=127.0.0.1:{self.port}"] + self.extra_args
+        with open(self.log_path, "ab") as logf:
+            self.proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, cwd=self.dir)
+
+        def ready():
+            if self.proc.poll() is not None:
+                fail(f"prometheus exited with code {self.proc.returncode}\n" + self.log_tail())
+            return http_get(self.base + "/-/ready", timeout=2.0)[0] == 200
+        wait_until(ready, 60, what="prometheus /-/ready")
+
+    def stop(self):
+        if self.proc is None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=30)
+        self.proc = None
+
+    def log_tail(self, n=40):
+        try:
+            with open(self.log_path, "rb") as f:
+                lines = f.read().decode(errors="replace").splitlines()
+        except OSError:
+            return ""
+        return "--- prometheus log (tail) ---\n" + "\n".join(lines[-n:])
+
+    def cleanup(self, keep=False):
+        self.stop()
+        if keep:
+            log(f"kept prometheus dir {self.dir}")
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
 # --- writer threads that stop while the server is killed --------------------------------
 
 class Pause:
@@ -310,6 +389,37 @@ def kill_cycles(server, pause, rng, kills, acked, errors, check, *, deadline, re
         check(i)
         pause.resume()
 
+
+
+def kill9_scenario(server, pause, threads, rng, kills, acked, errors, check, *, deadline,
+                   request_timeout_s, before_kill=None):
+    """The whole kill -9 scenario shared by the durability tests, on a started `server` whose
+    worker `threads` (not yet started) park behind `pause`: kill_cycles (check(i, final=False)
+    after restart i), then one last kill while writing, a restart and check(None, final=True),
+    the workers stopped, a clean SIGTERM (must exit 0), a restart and check(None, final=True)
+    again. Returns what the first final check returned (the count of acknowledged items)."""
+    pause.resume()
+    for t in threads:
+        t.start()
+    kill_cycles(server, pause, rng, kills, acked, errors, lambda i: check(i, final=False),
+                deadline=deadline, request_timeout_s=request_timeout_s, before_kill=before_kill)
+    if errors:
+        fail("request rejected:\n  " + "\n  ".join(errors[:10]))
+    time.sleep(rng.uniform(0.05, 0.5))
+    server.kill9()
+    pause.pause_and_wait(request_timeout_s + 15)
+    server.start()
+    count = check(None, final=True)
+    pause.finish()
+    for t in threads:
+        t.join(timeout=request_timeout_s + 5)
+    rc = server.stop()
+    if rc != 0:
+        fail(f"opsight exited with code {rc} after SIGTERM\n" + server.log_tail())
+    server.start()
+    check(None, final=True)
+    server.stop()
+    return count
 
 # --- VictoriaMetrics JSON lines ---------------------------------------------------------------
 

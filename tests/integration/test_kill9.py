@@ -197,9 +197,6 @@ def run():
         threads.append(threading.Thread(target=compactor,
                                         args=(server, state, pause, random.Random(SEED + 1)),
                                         daemon=True))
-        pause.resume()
-        for t in threads:
-            t.start()
         def before_kill(i):
             if i % 4 == 3:
                 # Kill a few ms into a compaction (block writing / WAL truncation in flight).
@@ -209,30 +206,11 @@ def run():
             else:
                 time.sleep(rng.uniform(0.05, 1.5))
 
-        tl.kill_cycles(server, pause, rng, KILLS, lambda: state.acked_batches, state.errors,
-                       lambda i: check(server, state, [i % WRITERS], final=False),
-                       deadline=t0 + TIME_BUDGET_S * 0.75, request_timeout_s=REQUEST_TIMEOUT_S,
-                       before_kill=before_kill)
-        if state.errors:
-            tl.fail("request rejected:\n  " + "\n  ".join(state.errors[:10]))
-        # Final: one more kill while writing, then a check of everything; then a clean
-        # SIGTERM shutdown (must exit 0) and a check again after restart.
-        time.sleep(rng.uniform(0.05, 0.5))
-        server.kill9()
-        pause.pause_and_wait(REQUEST_TIMEOUT_S + 15)
-        server.start()
-        acked = check(server, state, None, final=True)
-        rc = server.stop()
-        if rc != 0:
-            tl.fail(f"opsight exited with code {rc} after SIGTERM\n" + server.log_tail())
-        server.start()
-        check(server, state, None, final=True)
-        pause.finish()
-        for t in threads:
-            t.join(timeout=REQUEST_TIMEOUT_S + 5)
-        rc = server.stop()
-        if rc != 0:
-            tl.fail(f"opsight exited with code {rc} after SIGTERM\n" + server.log_tail())
+        acked = tl.kill9_scenario(
+            server, pause, threads, rng, KILLS, lambda: state.acked_batches, state.errors,
+            lambda i, final: check(server, state, None if final else [i % WRITERS], final=final),
+            deadline=t0 + TIME_BUDGET_S * 0.75, request_timeout_s=REQUEST_TIMEOUT_S,
+            before_kill=before_kill)
         if acked == 0:
             tl.fail("no sample was ever acknowledged")
         tl.log(f"kill9: {KILLS + 1} kills, {server.starts} starts, {state.acked_batches} batches "

@@ -170,30 +170,12 @@ def run():
         threads.append(threading.Thread(target=flusher, args=(server, state, pause,
                                                               random.Random(SEED + 1)),
                                         daemon=True))
-        pause.resume()
-        for t in threads:
-            t.start()
-        tl.kill_cycles(server, pause, rng, KILLS, lambda: state.acked_batches, state.errors,
-                       lambda i: check(server, state, [i % WRITERS],
-                                       f"after restart #{server.starts - 1}"),
-                       deadline=t0 + TIME_BUDGET_S * 0.75, request_timeout_s=REQUEST_TIMEOUT_S,
-                       before_kill=lambda i: time.sleep(rng.uniform(0.02, 1.0)))
-        if state.errors:
-            tl.fail("request rejected:\n  " + "\n  ".join(state.errors[:10]))
-        time.sleep(rng.uniform(0.05, 0.5))
-        server.kill9()
-        pause.pause_and_wait(REQUEST_TIMEOUT_S + 15)
-        server.start()
-        acked = check(server, state, range(WRITERS), "final")
-        pause.finish()
-        for t in threads:
-            t.join(timeout=REQUEST_TIMEOUT_S + 5)
-        rc = server.stop()
-        if rc != 0:
-            tl.fail(f"opsight exited with code {rc} after SIGTERM\n" + server.log_tail())
-        server.start()
-        check(server, state, range(WRITERS), "final, after a clean restart")
-        server.stop()
+        acked = tl.kill9_scenario(
+            server, pause, threads, rng, KILLS, lambda: state.acked_batches, state.errors,
+            lambda i, final: check(server, state, range(WRITERS) if final else [i % WRITERS],
+                                   "final" if final else f"after restart #{server.starts - 1}"),
+            deadline=t0 + TIME_BUDGET_S * 0.75, request_timeout_s=REQUEST_TIMEOUT_S,
+            before_kill=lambda i: time.sleep(rng.uniform(0.02, 1.0)))
         if acked == 0:
             tl.fail("no trace was ever acknowledged")
         tl.log(f"kill9 traces: {KILLS + 1} kills, {state.acked_batches} batches acknowledged "

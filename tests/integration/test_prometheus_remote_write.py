@@ -17,11 +17,7 @@ prometheus binary.
 import json
 import math
 import os
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 
@@ -43,31 +39,15 @@ COMPARED = [
 ]
 
 
-def find_prometheus():
-    env = os.environ.get("OPSIGHT_PROMETHEUS_BIN")  # another build of prometheus
-    if env:
-        return env if os.access(env, os.X_OK) else None
-    if os.access("/usr/bin/prometheus", os.X_OK):
-        return "/usr/bin/prometheus"
-    return shutil.which("prometheus")
-
-
-class Prometheus:
-    def __init__(self, binary, opsight_port):
-        self.binary = binary
-        self.dir = tempfile.mkdtemp(prefix="opsight-it-prom-")
-        self.port = tl.free_port()
-        self.log_path = os.path.join(self.dir, "prometheus.log")
-        self.config_path = os.path.join(self.dir, "prometheus.yml")
-        with open(self.config_path, "w") as f:
-            f.write(f"""global:
+def prometheus_config(opsight_port, port):
+    return f"""global:
   scrape_interval: {SCRAPE_S}s
   scrape_timeout: {SCRAPE_S}s
   evaluation_interval: {SCRAPE_S}s
 scrape_configs:
   - job_name: prometheus
     static_configs:
-      - targets: ["127.0.0.1:{self.port}"]
+      - targets: ["127.0.0.1:{port}"]
   - job_name: opsight
     static_configs:
       - targets: ["127.0.0.1:{opsight_port}"]
@@ -77,60 +57,15 @@ remote_write:
       batch_send_deadline: 1s
       min_backoff: 100ms
       max_backoff: 1s
-""")
-        self.proc = None
+"""
 
-    @property
-    def base(self):
-        return f"http://127.0.0.1:{self.port}"
 
-    def start(self):
-        cmd = [self.binary, f"--config.file={self.config_path}",
-               f"--storage.tsdb.path={os.path.join(self.dir, 'data')}",
-               f"--web.listen-address=127.0.0.1:{self.port}"]
-        with open(self.log_path, "ab") as logf:
-            self.proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, cwd=self.dir)
-
-        def ready():
-            if self.proc.poll() is not None:
-                tl.fail(f"prometheus exited with code {self.proc.returncode}\n" + self.log_tail())
-            return tl.http_get(self.base + "/-/ready", timeout=2.0)[0] == 200
-        tl.wait_until(ready, 60, what="prometheus /-/ready")
-
-    def query(self, q, t):
-        params = urllib.parse.urlencode({"query": q, "time": f"{t:.3f}"})
-        url = self.base + "/api/v1/query?" + params
-        resp = tl.get_json(url)
-        if resp.get("status") != "success":
-            tl.fail(f"prometheus query {q}: {resp}")
-        return resp["data"]
-
-    def stop(self):
-        if self.proc is None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=30)
-        self.proc = None
-
-    def log_tail(self, n=40):
-        try:
-            with open(self.log_path, "rb") as f:
-                lines = f.read().decode(errors="replace").splitlines()
-        except OSError:
-            return ""
-        return "--- prometheus log (tail) ---\n" + "\n".join(lines[-n:])
-
-    def cleanup(self, keep=False):
-        self.stop()
-        if keep:
-            tl.log(f"kept prometheus dir {self.dir}")
-        else:
-            shutil.rmtree(self.dir, ignore_errors=True)
+def prometheus_query(prom, q, t):
+    params = urllib.parse.urlencode({"query": q, "time": f"{t:.3f}"})
+    resp = tl.get_json(prom.base + "/api/v1/query?" + params)
+    if resp.get("status") != "success":
+        tl.fail(f"prometheus query {q}: {resp}")
+    return resp["data"]
 
 
 def opsight_has_series(opsight, match):
@@ -143,7 +78,7 @@ def opsight_has_series(opsight, match):
 
 def prometheus_samples(prom, sel, t):
     """{series_key: [(t_ms, value), ...]} of the raw samples of sel[WINDOW_S] at time t."""
-    data = prom.query(f"{sel}[{WINDOW_S}s]", t)
+    data = prometheus_query(prom, f"{sel}[{WINDOW_S}s]", t)
     if data.get("resultType") != "matrix":
         tl.fail(f"prometheus {sel}[{WINDOW_S}s]: resultType {data.get('resultType')}")
     out = {}
@@ -190,10 +125,8 @@ def compare(opsight, prom, sel, t_end_ms):
 
 
 def run():
-    prom_bin = find_prometheus()
+    prom_bin = tl.find_prometheus()
     if prom_bin is None:
-        if os.environ.get("CI"):
-            tl.fail("prometheus is not installed (required under CI; scripts/install-deps.sh test)")
         print("SKIP: prometheus not installed", flush=True)
         return
     opsight = tl.OpsightServer(log_name="opsight-promrw.log")
@@ -204,7 +137,7 @@ def run():
         status, body = tl.http_get(opsight.base + "/metrics")
         if status != 200 or b"process_cpu_seconds_total" not in body:
             tl.fail(f"opsight /metrics: HTTP {status}, no process_cpu_seconds_total")
-        prom = Prometheus(prom_bin, opsight.port)
+        prom = tl.PrometheusServer(prom_bin, lambda port: prometheus_config(opsight.port, port))
         prom.start()
         t0 = time.monotonic()
         for match in ('up{job="prometheus"}', 'up{job="opsight"}', "prometheus_build_info",
@@ -215,7 +148,7 @@ def run():
         tl.log(f"series arrived after {time.monotonic() - t0:.1f}s")
         # Prometheus needs 20 scrapes inside the window for the comparison to mean something.
         def scrapes():
-            r = prom.query('count_over_time(up{job="opsight"}[1m])', time.time())["result"]
+            r = prometheus_query(prom, 'count_over_time(up{job="opsight"}[1m])', time.time())["result"]
             return r and float(r[0]["value"][1]) >= 20
         tl.wait_until(scrapes, 30, interval_s=0.5, what="20 scrapes in prometheus")
         t_end_ms = int(time.time() * 1000) - 2000

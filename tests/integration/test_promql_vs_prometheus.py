@@ -38,12 +38,8 @@ import json
 import math
 import os
 import random
-import shutil
-import signal
 import struct
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -285,72 +281,12 @@ def write_batches(series, start_ms, window_ms=5 * MIN):
 
 # --- servers ---------------------------------------------------------------------------------
 
-class Prometheus:
+def start_prometheus(binary):
     """Debian's prometheus as a remote-write receiver that scrapes nothing."""
-
-    def __init__(self, binary):
-        self.binary = binary
-        self.dir = tempfile.mkdtemp(prefix="opsight-it-promql-")
-        self.port = tl.free_port()
-        self.log_path = os.path.join(self.dir, "prometheus.log")
-        self.proc = None
-
-    @property
-    def base(self):
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self):
-        cfg = os.path.join(self.dir, "prometheus.yml")
-        with open(cfg, "w") as f:
-            f.write("global:\n  scrape_interval: 15s\n  evaluation_interval: 1m\n")
-        cmd = [self.binary, f"--config.file={cfg}",
-               f"--storage.tsdb.path={os.path.join(self.dir, 'data')}",
-               f"--web.listen-address=127.0.0.1:{self.port}",
-               "--web.enable-remote-write-receiver", "--storage.tsdb.retention.time=30d"]
-        with open(self.log_path, "ab") as logf:
-            self.proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, cwd=self.dir)
-
-        def ready():
-            if self.proc.poll() is not None:
-                tl.fail(f"prometheus exited with code {self.proc.returncode}\n" + self.log_tail())
-            return tl.http_get(self.base + "/-/ready", timeout=2.0)[0] == 200
-        tl.wait_until(ready, 60, what="prometheus /-/ready")
-
-    def stop(self):
-        if self.proc is None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=30)
-        self.proc = None
-
-    def log_tail(self, n=40):
-        try:
-            with open(self.log_path, "rb") as f:
-                lines = f.read().decode(errors="replace").splitlines()
-        except OSError:
-            return ""
-        return "--- prometheus log (tail) ---\n" + "\n".join(lines[-n:])
-
-    def cleanup(self, keep=False):
-        self.stop()
-        if keep:
-            tl.log(f"kept prometheus dir {self.dir}")
-        else:
-            shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def find_prometheus():
-    env = os.environ.get("OPSIGHT_PROMETHEUS_BIN")
-    if env:
-        return env if os.access(env, os.X_OK) else None
-    if os.access("/usr/bin/prometheus", os.X_OK):
-        return "/usr/bin/prometheus"
-    return shutil.which("prometheus")
+    return tl.PrometheusServer(
+        binary, "global:\n  scrape_interval: 15s\n  evaluation_interval: 1m\n",
+        ["--web.enable-remote-write-receiver", "--storage.tsdb.retention.time=30d"],
+        prefix="opsight-it-promql-")
 
 
 class Api:
@@ -630,10 +566,8 @@ def count_samples(port, start_s):
 
 
 def run():
-    prom_bin = find_prometheus()
+    prom_bin = tl.find_prometheus()
     if prom_bin is None:
-        if os.environ.get("CI"):
-            tl.fail("prometheus is not installed (required under CI; scripts/install-deps.sh test)")
         print("SKIP: prometheus not installed", flush=True)
         return
     t_begin = time.monotonic()
@@ -650,7 +584,7 @@ def run():
         cases = [c for c in cases if filt in c.query]
 
     opsight = tl.OpsightServer(log_name="opsight-promql-diff.log")
-    prom = Prometheus(prom_bin)
+    prom = start_prometheus(prom_bin)
     ok = False
     try:
         opsight.start()
