@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "cli/commands.h"
+#include "cli/demo_command.h"
 #include "cli/logs_commands.h"
 #include "cli/patterns_command.h"
 #include "common/logging.h"
@@ -45,6 +46,7 @@ int main(int argc, char** argv) {
   opsight::cli::add_client_commands(app, &server_url);
   opsight::cli::add_patterns_command(app);
   opsight::cli::add_logs_commands(app, &server_url);
+  opsight::cli::add_demo_command(app);
 
   CLI11_PARSE(app, argc, argv);
   return 0;
