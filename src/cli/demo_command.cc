@@ -41,6 +41,9 @@ void add_demo_command(CLI::App& app) {
     std::string metrics_interval = "10s";
     std::vector<std::string> faults;
     std::string ground_truth = "demo-ground-truth.json";
+    std::string signals = "traces,metrics,logs";
+    std::string trace_ids;
+    uint64_t trace_id_every = 1000;
   };
   auto flags = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand(
@@ -62,6 +65,11 @@ void add_demo_command(CLI::App& app) {
   cmd->add_option("--ground-truth", flags->ground_truth,
                   "Where to write the injected faults as JSON (empty: nowhere)")
       ->capture_default_str();
+  cmd->add_option("--signals", flags->signals, "Which signals to send")->capture_default_str();
+  cmd->add_option("--trace-ids", flags->trace_ids,
+                  "Append the id of every Nth trace to this file (see --trace-id-every)");
+  cmd->add_option("--trace-id-every", flags->trace_id_every, "N for --trace-ids")
+      ->capture_default_str();
   cmd->callback([flags] {
     demo::DemoOptions o;
     o.target = flags->target;
@@ -73,6 +81,25 @@ void add_demo_command(CLI::App& app) {
     o.metrics_interval_ms = duration_or_exit("--metrics-interval", flags->metrics_interval);
     o.faults = flags->faults;
     o.ground_truth_path = flags->ground_truth;
+    o.send_traces = o.send_metrics = o.send_logs = false;
+    for (std::string_view rest = flags->signals; !rest.empty();) {
+      const size_t comma = rest.find(',');
+      const std::string_view s = rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
+      if (s == "traces") {
+        o.send_traces = true;
+      } else if (s == "metrics") {
+        o.send_metrics = true;
+      } else if (s == "logs") {
+        o.send_logs = true;
+      } else {
+        std::fprintf(stderr, "opsight demo: --signals: \"%.*s\" is not traces, metrics or logs\n",
+                     static_cast<int>(s.size()), s.data());
+        std::exit(2);
+      }
+    }
+    o.trace_ids_path = flags->trace_ids;
+    o.trace_id_every = flags->trace_id_every;
     o.stop = &g_stop;
     o.progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
     std::signal(SIGINT, on_signal);

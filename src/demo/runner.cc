@@ -70,6 +70,23 @@ class Sender {
   DemoStats* stats_;
 };
 
+// Appends the hex id of every `every`-th root span's trace.
+void write_trace_ids(const Telemetry& tel, uint64_t every, uint64_t* seq, std::ofstream* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (const auto& [name, svc] : tel) {
+    for (const auto& s : svc.spans) {
+      if (!s.parent_span_id.empty() || (*seq)++ % std::max<uint64_t>(every, 1) != 0) continue;
+      std::string hex;
+      for (unsigned char c : s.trace_id) {
+        hex += kHex[c >> 4];
+        hex += kHex[c & 15];
+      }
+      *out << hex << '\n';
+    }
+  }
+  out->flush();
+}
+
 }  // namespace
 
 Result<DemoStats> run_demo(const DemoOptions& o) {
@@ -98,6 +115,13 @@ Result<DemoStats> run_demo(const DemoOptions& o) {
       return Status::internal("cannot write the ground truth to " + o.ground_truth_path);
   }
 
+  std::ofstream ids_out;
+  if (!o.trace_ids_path.empty()) {
+    ids_out.open(o.trace_ids_path, std::ios::trunc);
+    if (!ids_out.is_open()) return Status::internal("cannot write " + o.trace_ids_path);
+  }
+  uint64_t trace_seq = 0;
+
   DemoStats stats;
   Sender sender(o, &stats);
   Shop shop(ShopOptions{o.rps, o.seed, faults});
@@ -122,14 +146,21 @@ Result<DemoStats> run_demo(const DemoOptions& o) {
       shop.metrics(next_metrics, &metrics);
       next_metrics += o.metrics_interval_ms;
     }
-    for (const auto& [name, svc] : tel) stats.logs += svc.logs.size();
-    for (const auto& [name, svc] : metrics) stats.metric_points += svc.metrics.size();
-    sender.post("/v1/traces", encode_traces(tel));
-    sender.post("/v1/logs", encode_logs(tel));
-    sender.post("/v1/metrics", encode_metrics(metrics));
+    if (o.send_traces) {
+      for (const auto& [name, svc] : tel) stats.spans += svc.spans.size();
+      sender.post("/v1/traces", encode_traces(tel));
+      if (ids_out.is_open()) write_trace_ids(tel, o.trace_id_every, &trace_seq, &ids_out);
+    }
+    if (o.send_logs) {
+      for (const auto& [name, svc] : tel) stats.logs += svc.logs.size();
+      sender.post("/v1/logs", encode_logs(tel));
+    }
+    if (o.send_metrics) {
+      for (const auto& [name, svc] : metrics) stats.metric_points += svc.metrics.size();
+      sender.post("/v1/metrics", encode_metrics(metrics));
+    }
     t += window;
     stats.requests = shop.requests();
-    stats.spans = shop.spans();
     if (clock->mono_ns() - last_report >= 10'000'000'000LL) {
       last_report = clock->mono_ns();
       sender.report("demo: up to " + format_rfc3339_ms(t) + ": " + std::to_string(stats.requests) +

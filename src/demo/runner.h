@@ -33,6 +33,13 @@ struct DemoOptions {
   int64_t metrics_interval_ms = 10'000;
   std::vector<std::string> faults;  // specs, see faults.h
   std::string ground_truth_path;    // written at start when not empty
+  bool send_traces = true;
+  bool send_metrics = true;
+  bool send_logs = true;
+  // When not empty: the hex id of every `trace_id_every`-th trace is appended to this file
+  // (one per line), for benchmarks and tests that look traces up by id.
+  std::string trace_ids_path;
+  uint64_t trace_id_every = 1000;
   const std::atomic<bool>* stop = nullptr;
   std::function<void(const std::string&)> progress;  // one line per report; may be empty
 };
