@@ -101,6 +101,12 @@ struct SelectHints {
   size_t limit = 0;   // max series, 0 = no limit
 };
 
+// A value sample without the statistic-set fields: what a query engine reads in bulk.
+struct ValuePoint {
+  int64_t t = 0;  // ms
+  double v = 0;
+};
+
 class SeriesIterator {
  public:
   virtual ~SeriesIterator() = default;
@@ -120,6 +126,17 @@ class Series {
   virtual const Tenant& tenant() const = 0;
   // Samples in ascending time order, without duplicates, within the querier's [mint, maxt].
   virtual std::unique_ptr<SeriesIterator> iterator() const = 0;
+  // Bulk read for query engines: appends the samples of iterator() that are values (statistic
+  // sets are skipped) to *out, in the same order. The default walks iterator(); a store that
+  // holds the samples in memory copies them in one pass. Returns the iterator's error.
+  virtual Status append_values(std::vector<ValuePoint>* out) const {
+    auto it = iterator();
+    while (it->next()) {
+      const Sample& s = it->at();
+      if (!s.is_stats) out->push_back({s.t, s.v});
+    }
+    return it->err();
+  }
 };
 
 class SeriesSet {

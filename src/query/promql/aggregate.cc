@@ -6,10 +6,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <limits>
 #include <map>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "query/promql/eval.h"
+#include "query/promql/function_defs.h"
 
 namespace opsight::query::promql::internal {
 namespace {
@@ -56,7 +60,189 @@ struct Acc {
   bool seen = false;
 };
 
+// Folds v into a (Prometheus's aggregation() for the ops without a parameter, in input order).
+inline void acc_add(AggOp op, Acc& a, double v) {
+  if (!a.seen) {
+    a = Acc{v, v, 1, true};
+    if (op == AggOp::kGroup) a.value = 1;
+    if (op == AggOp::kStddev || op == AggOp::kStdvar) a.value = 0;
+    return;
+  }
+  switch (op) {
+    case AggOp::kSum:
+      a.value += v;
+      break;
+    case AggOp::kAvg:
+      a.count++;
+      if (std::isinf(a.mean)) {
+        if (std::isinf(v) && (a.mean > 0) == (v > 0)) break;
+        if (!std::isinf(v) && !std::isnan(v)) break;
+      }
+      a.mean += v / a.count - a.mean / a.count;
+      break;
+    case AggOp::kCount:
+      a.count++;
+      break;
+    case AggOp::kMin:
+      if (a.value > v || std::isnan(a.value)) a.value = v;
+      break;
+    case AggOp::kMax:
+      if (a.value < v || std::isnan(a.value)) a.value = v;
+      break;
+    case AggOp::kStddev:
+    case AggOp::kStdvar: {
+      a.count++;
+      double delta = v - a.mean;
+      a.mean += delta / a.count;
+      a.value += delta * (v - a.mean);
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+inline double acc_result(AggOp op, const Acc& a) {
+  switch (op) {
+    case AggOp::kAvg:
+      return a.mean;
+    case AggOp::kCount:
+      return a.count;
+    case AggOp::kStdvar:
+      return a.value / a.count;
+    case AggOp::kStddev:
+      return std::sqrt(a.value / a.count);
+    default:
+      return a.value;
+  }
+}
+
+bool foldable(AggOp op) {
+  switch (op) {
+    case AggOp::kSum:
+    case AggOp::kAvg:
+    case AggOp::kCount:
+    case AggOp::kMin:
+    case AggOp::kMax:
+    case AggOp::kGroup:
+    case AggOp::kStddev:
+    case AggOp::kStdvar:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Thrown away by eval_fused_aggregate when the fused plan meets a case it does not handle.
+constexpr std::string_view kNotFusable = "promql-internal: not fusable";
+
+// Folds a range function's output series into per-group, per-step accumulators as they come
+// (eval_fused_aggregate). For a group and a step, values arrive in input-series order, as in
+// the step-by-step aggregation, so every result is bit-identical to it.
+class FoldSink final : public PointSink {
+ public:
+  FoldSink(const Node& n, size_t steps) : n_(n), steps_(steps) {}
+
+  Status begin(const Labels& labels) override {
+    // Two input series with one label set are an error of the function's output when they
+    // share a step; leave that (and hash collisions) to the unfused evaluation.
+    if (!seen_series_.insert(labels.hash()).second) {
+      return Status::internal(std::string(kNotFusable));
+    }
+    ordinal_++;
+    Labels g = group_labels(labels, n_);
+    auto& candidates = index_[g.hash()];
+    for (size_t i : candidates) {
+      if (groups_[i].labels == g) {
+        cur_ = &groups_[i];
+        return OkStatus();
+      }
+    }
+    candidates.push_back(groups_.size());
+    groups_.push_back(Group{std::move(g), std::vector<Acc>(steps_), kNever, 0});
+    cur_ = &groups_.back();
+    return OkStatus();
+  }
+
+  void add(size_t step, double v) override {
+    Group& g = *cur_;
+    if (step < g.first_step) {
+      g.first_step = step;
+      g.first_ordinal = ordinal_;
+    }
+    acc_add(n_.agg, g.acc[step], v);
+  }
+
+  // The result series, in the order the step-by-step aggregation creates them (by the first
+  // step with a value, then by the input series that made it).
+  Result<Matrix> take(const Steps& steps) {
+    std::vector<Group*> order;
+    for (auto& g : groups_) {
+      if (g.first_step != kNever) order.push_back(&g);
+    }
+    std::sort(order.begin(), order.end(), [](const Group* a, const Group* b) {
+      return a->first_step != b->first_step ? a->first_step < b->first_step
+                                            : a->first_ordinal < b->first_ordinal;
+    });
+    Matrix out;
+    out.reserve(order.size());
+    for (Group* g : order) {
+      SeriesPoints sp;
+      sp.labels = std::move(g->labels);
+      for (size_t i = g->first_step; i < steps_; i++) {
+        if (g->acc[i].seen) sp.points.push_back({steps.at(i), acc_result(n_.agg, g->acc[i])});
+      }
+      std::vector<Acc>().swap(g->acc);
+      out.push_back(std::move(sp));
+    }
+    return out;
+  }
+
+ private:
+  static constexpr size_t kNever = ~size_t{0};
+  struct Group {
+    Labels labels;
+    std::vector<Acc> acc;  // per step
+    size_t first_step;
+    size_t first_ordinal;
+  };
+  const Node& n_;
+  const size_t steps_;
+  std::unordered_map<uint64_t, std::vector<size_t>> index_;  // label hash -> groups
+  std::deque<Group> groups_;                                 // stable addresses
+  std::unordered_set<uint64_t> seen_series_;
+  Group* cur_ = nullptr;
+  size_t ordinal_ = 0;
+};
+
 }  // namespace
+
+Result<std::optional<NodeValue>> Evaluator::eval_fused_aggregate(const Node& n,
+                                                                 const Steps& steps) {
+  if (!foldable(n.agg) || n.args.size() != 1) return std::optional<NodeValue>();
+  const Node* arg = n.args[0].get();
+  while (arg->kind == NodeKind::kParen) arg = arg->args[0].get();
+  if (arg->kind != NodeKind::kCall || arg->func->id == FuncId::kAbsentOverTime) {
+    return std::optional<NodeValue>();
+  }
+  size_t matrix_arg = arg->args.size();
+  for (size_t i = 0; i < arg->args.size(); i++) {
+    if (arg->args[i]->type() == ValueType::kMatrix) matrix_arg = i;
+  }
+  if (matrix_arg == arg->args.size()) return std::optional<NodeValue>();
+  const size_t before = samples_;
+  FoldSink sink(n, steps.count());
+  auto r = eval_range_call(*arg, steps, matrix_arg, &sink);
+  samples_ = before;
+  if (!r.ok()) {
+    if (r.status().message() == kNotFusable) return std::optional<NodeValue>();
+    return r.status();
+  }
+  NodeValue res;
+  res.type = ValueType::kVector;
+  ASSIGN_OR_RETURN(res.series, sink.take(steps));
+  return std::optional<NodeValue>(std::move(res));
+}
 
 // Prometheus's quantile over a set of values (linear interpolation between closest ranks).
 double quantile_of(double q, std::vector<double>& values) {
@@ -77,6 +263,10 @@ double quantile_of(double q, std::vector<double>& values) {
 }
 
 Result<NodeValue> Evaluator::eval_aggregate(const Node& n, const Steps& steps) {
+  {
+    ASSIGN_OR_RETURN(auto fused, eval_fused_aggregate(n, steps));
+    if (fused.has_value()) return std::move(*fused);
+  }
   NodeValue param;
   if (n.args.size() == 2) {
     ASSIGN_OR_RETURN(param, eval(*n.args[0], steps));
@@ -154,14 +344,19 @@ Result<NodeValue> Evaluator::eval_aggregate(const Node& n, const Steps& steps) {
             int64_t kk = static_cast<int64_t>(param.scalar[si]);  // checked above
             if (kk >= 1) {
               bool top = n.agg == AggOp::kTopk;
-              // Highest (lowest) first; NaN always last; ties keep input order.
-              std::stable_sort(mem.begin(), mem.end(), [top](const auto& a, const auto& b) {
-                if (std::isnan(a.first) || std::isnan(b.first)) {
-                  return !std::isnan(a.first) && std::isnan(b.first);
-                }
-                return top ? a.first > b.first : a.first < b.first;
-              });
+              // Highest (lowest) first; NaN always last; ties keep input order (members are
+              // in input order, .second ascending, so it is the tiebreaker). Only the first k
+              // are ordered: O(m log k), no allocation.
               size_t take = std::min(mem.size(), static_cast<size_t>(kk));
+              std::partial_sort(mem.begin(), mem.begin() + static_cast<long>(take), mem.end(),
+                                [top](const auto& a, const auto& b) {
+                                  bool an = std::isnan(a.first), bn = std::isnan(b.first);
+                                  if (an != bn) return bn;
+                                  if (!an && a.first != b.first) {
+                                    return top ? a.first > b.first : a.first < b.first;
+                                  }
+                                  return a.second < b.second;
+                                });
               for (size_t x = 0; x < take; x++) {
                 uint32_t i = mem[x].second;
                 if (series_slot[i] == SeriesMap::kNoSlot) {
@@ -178,67 +373,12 @@ Result<NodeValue> Evaluator::eval_aggregate(const Node& n, const Steps& steps) {
       default: {
         for (const auto& [i, v] : pts) {
           uint32_t g = group_of[i];
-          Acc& a = acc[g];
-          if (!a.seen) {
-            touched.push_back(g);
-            a = Acc{v, v, 1, true};
-            if (n.agg == AggOp::kGroup) a.value = 1;
-            if (n.agg == AggOp::kStddev || n.agg == AggOp::kStdvar) a.value = 0;
-            continue;
-          }
-          switch (n.agg) {
-            case AggOp::kSum:
-              a.value += v;
-              break;
-            case AggOp::kAvg:
-              a.count++;
-              if (std::isinf(a.mean)) {
-                if (std::isinf(v) && (a.mean > 0) == (v > 0)) break;
-                if (!std::isinf(v) && !std::isnan(v)) break;
-              }
-              a.mean += v / a.count - a.mean / a.count;
-              break;
-            case AggOp::kCount:
-              a.count++;
-              break;
-            case AggOp::kMin:
-              if (a.value > v || std::isnan(a.value)) a.value = v;
-              break;
-            case AggOp::kMax:
-              if (a.value < v || std::isnan(a.value)) a.value = v;
-              break;
-            case AggOp::kStddev:
-            case AggOp::kStdvar: {
-              a.count++;
-              double delta = v - a.mean;
-              a.mean += delta / a.count;
-              a.value += delta * (v - a.mean);
-              break;
-            }
-            default:
-              break;
-          }
+          if (!acc[g].seen) touched.push_back(g);
+          acc_add(n.agg, acc[g], v);
         }
         for (uint32_t g : touched) {
-          Acc& a = acc[g];
-          double v = a.value;
-          switch (n.agg) {
-            case AggOp::kAvg:
-              v = a.mean;
-              break;
-            case AggOp::kCount:
-              v = a.count;
-              break;
-            case AggOp::kStdvar:
-              v = a.value / a.count;
-              break;
-            case AggOp::kStddev:
-              v = std::sqrt(a.value / a.count);
-              break;
-            default:
-              break;
-          }
-          a.seen = false;
+          double v = acc_result(n.agg, acc[g]);
+          acc[g].seen = false;
           RETURN_IF_ERROR(add_group(g, ts, v));
         }
       }

@@ -188,25 +188,6 @@ Result<std::unique_ptr<storage::SeriesSet>> Evaluator::select(const Node& sel, i
 
 namespace {
 
-// Reads the value samples of a storage series (statistic sets are not PromQL data).
-class ValueCursor {
- public:
-  explicit ValueCursor(std::unique_ptr<storage::SeriesIterator> it) : it_(std::move(it)) {}
-  bool next(Point* p) {
-    while (it_->next()) {
-      const auto& s = it_->at();
-      if (s.is_stats) continue;
-      *p = {s.t, s.v};
-      return true;
-    }
-    return false;
-  }
-  Status err() const { return it_->err(); }
-
- private:
-  std::unique_ptr<storage::SeriesIterator> it_;
-};
-
 Status check_series_limit(const EngineOptions& opts, size_t n) {
   if (opts.max_series > 0 && n > opts.max_series) {
     return Status::resource_exhausted(
@@ -227,33 +208,31 @@ Result<NodeValue> Evaluator::eval_vector_selector(const Node& n, const Steps& st
   out.type = ValueType::kVector;
   const size_t count = steps.count();
   size_t nseries = 0;
+  std::vector<Point> pts;
   while (set->next()) {
     RETURN_IF_ERROR(check_series_limit(opts_, ++nseries));
     RETURN_IF_ERROR(check());
     const auto& series = set->at();
-    ValueCursor cur(series.iterator());
+    pts.clear();
+    RETURN_IF_ERROR(series.append_values(&pts));
     SeriesPoints sp;
     sp.labels = timestamps ? drop_metric_name(series.labels()) : series.labels();
-    // prev: the last sample at or before the reference time; ahead: the one after it.
-    Point prev{}, ahead{};
-    bool have_prev = false;
-    bool have_ahead = cur.next(&ahead);
+    // pts[next] is the first sample after the reference time; the one before it is the
+    // latest at or before it.
+    size_t next = 0;
     for (size_t i = 0; i < count; i++) {
       if ((i & 1023) == 1023) RETURN_IF_ERROR(check());
       int64_t ts = steps.at(i);
       int64_t ref = ref_time(n, ts);
-      while (have_ahead && ahead.t <= ref) {
-        prev = ahead;
-        have_prev = true;
-        have_ahead = cur.next(&ahead);
-      }
+      while (next < pts.size() && pts[next].t <= ref) next++;
+      if (next == 0) continue;
+      const Point& prev = pts[next - 1];
       // Prometheus 2.x: a sample counts while ref - lookback <= t <= ref; a staleness marker
       // as the latest sample ends the series.
-      if (have_prev && prev.t >= ref - lookback && !storage::is_stale_nan(prev.v)) {
+      if (prev.t >= ref - lookback && !storage::is_stale_nan(prev.v)) {
         sp.points.push_back({ts, timestamps ? static_cast<double>(prev.t) / 1000 : prev.v});
       }
     }
-    RETURN_IF_ERROR(cur.err());
     if (!sp.points.empty()) {
       RETURN_IF_ERROR(hold(sp.points.size()));
       out.series.push_back(std::move(sp));
@@ -279,18 +258,18 @@ Result<NodeValue> Evaluator::eval_matrix_selector(const Node& n, const Steps& st
   NodeValue out;
   out.type = ValueType::kMatrix;
   size_t nseries = 0;
+  std::vector<Point> pts;
   while (set->next()) {
     RETURN_IF_ERROR(check_series_limit(opts_, ++nseries));
     RETURN_IF_ERROR(check());
-    ValueCursor cur(set->at().iterator());
+    pts.clear();
+    RETURN_IF_ERROR(set->at().append_values(&pts));
     SeriesPoints sp;
     sp.labels = set->at().labels();
-    Point p;
-    while (cur.next(&p)) {
+    for (const Point& p : pts) {
       if (p.t < ref - n.range_ms || p.t > ref || storage::is_stale_nan(p.v)) continue;
       sp.points.push_back(p);
     }
-    RETURN_IF_ERROR(cur.err());
     if (!sp.points.empty()) {
       RETURN_IF_ERROR(hold(sp.points.size()));
       out.series.push_back(std::move(sp));
@@ -327,6 +306,17 @@ Result<NodeValue> Evaluator::eval_subquery(const Node& n, const Steps& steps) {
 
 namespace {
 
+// Drops staleness markers from pts[from..] in place.
+void drop_stale(std::vector<Point>* pts, size_t from = 0) {
+  auto first = std::find_if(pts->begin() + static_cast<long>(from), pts->end(),
+                            [](const Point& p) { return storage::is_stale_nan(p.v); });
+  if (first == pts->end()) return;
+  pts->erase(
+      std::remove_if(first, pts->end(), [](const Point& p) { return storage::is_stale_nan(p.v); }),
+      pts->end());
+}
+
+// A selector's series, each read in one call (Series::append_values) into a reused buffer.
 class StorageSource final : public Evaluator::SeriesSource {
  public:
   StorageSource(std::unique_ptr<storage::SeriesSet> set, const EngineOptions& opts)
@@ -337,49 +327,38 @@ class StorageSource final : public Evaluator::SeriesSource {
       return false;
     }
     RETURN_IF_ERROR(check_series_limit(opts_, ++n_));
-    cur_ = std::make_unique<ValueCursor>(set_->at().iterator());
-    have_ahead_ = cur_->next(&ahead_);
+    pts_.clear();
+    RETURN_IF_ERROR(set_->at().append_values(&pts_));
+    drop_stale(&pts_);
     return true;
   }
   const Labels& labels() const override { return set_->at().labels(); }
-  bool next_point(int64_t maxt, Point* p) override {
-    if (!have_ahead_ || ahead_.t > maxt) return false;
-    *p = ahead_;
-    have_ahead_ = cur_->next(&ahead_);
-    return true;
-  }
-  Status err() const override { return cur_ ? cur_->err() : OkStatus(); }
+  std::span<const Point> points() const override { return pts_; }
 
  private:
   std::unique_ptr<storage::SeriesSet> set_;
   const EngineOptions& opts_;
-  std::unique_ptr<ValueCursor> cur_;
-  Point ahead_{};
-  bool have_ahead_ = false;
+  std::vector<Point> pts_;
   size_t n_ = 0;
 };
 
+// The series of a materialised matrix (a subquery's result).
 class MatrixSource final : public Evaluator::SeriesSource {
  public:
   explicit MatrixSource(Matrix m) : m_(std::move(m)) {}
   Result<bool> next() override {
     if (started_) i_++;
     started_ = true;
-    j_ = 0;
-    return i_ < m_.size();
-  }
-  const Labels& labels() const override { return m_[i_].labels; }
-  bool next_point(int64_t maxt, Point* p) override {
-    const auto& pts = m_[i_].points;
-    if (j_ >= pts.size() || pts[j_].t > maxt) return false;
-    *p = pts[j_++];
+    if (i_ >= m_.size()) return false;
+    drop_stale(&m_[i_].points);
     return true;
   }
-  Status err() const override { return OkStatus(); }
+  const Labels& labels() const override { return m_[i_].labels; }
+  std::span<const Point> points() const override { return m_[i_].points; }
 
  private:
   Matrix m_;
-  size_t i_ = 0, j_ = 0;
+  size_t i_ = 0;
   bool started_ = false;
 };
 

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -70,6 +72,17 @@ Labels absent_labels(const Node& arg);
 // Go's strconv.FormatFloat(v, 'f', -1, 64) (count_values, label values).
 std::string format_float_go(double v);
 
+// A consumer of a range function's results, series by series, instead of a NodeValue (an
+// aggregation over the function folds them as they come; see eval_aggregate).
+class PointSink {
+ public:
+  virtual ~PointSink() = default;
+  // The next output series, with its labels, before its first add().
+  virtual Status begin(const Labels& labels) = 0;
+  // The current series' value at step index `step`.
+  virtual void add(size_t step, double v) = 0;
+};
+
 class Evaluator {
  public:
   Evaluator(const EngineOptions& opts, storage::MetricStore& store,
@@ -96,7 +109,12 @@ class Evaluator {
                                        const NodeValue& rhs);
   Result<NodeValue> eval_aggregate(const Node& n, const Steps& steps);
   Result<NodeValue> eval_call(const Node& n, const Steps& steps);
-  Result<NodeValue> eval_range_call(const Node& n, const Steps& steps, size_t matrix_arg);
+  // With a sink, the results go to it and the returned NodeValue is empty.
+  Result<NodeValue> eval_range_call(const Node& n, const Steps& steps, size_t matrix_arg,
+                                    PointSink* sink = nullptr);
+  // eval_aggregate for sum/avg/count/min/max/group/stddev/stdvar over a range function:
+  // nullopt when the plan does not apply (then the caller evaluates the usual way).
+  Result<std::optional<NodeValue>> eval_fused_aggregate(const Node& n, const Steps& steps);
   Result<NodeValue> eval_histogram_quantile(const Node& n, const Steps& steps);
   Result<NodeValue> eval_label_call(const Node& n, const Steps& steps);
   Result<NodeValue> eval_absent(const Node& n, const Steps& steps);
@@ -109,9 +127,9 @@ class Evaluator {
     virtual ~SeriesSource() = default;
     virtual Result<bool> next() = 0;
     virtual const Labels& labels() const = 0;
-    // Appends the next point with t <= maxt to *p; false when there is none (yet).
-    virtual bool next_point(int64_t maxt, Point* p) = 0;
-    virtual Status err() const = 0;
+    // Every point of the current series, ascending, staleness markers left out; valid until
+    // the next call to next().
+    virtual std::span<const Point> points() const = 0;
   };
 
   // The reference time of a selector or subquery evaluated at step time ts.

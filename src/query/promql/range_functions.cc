@@ -6,8 +6,8 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <deque>
 #include <limits>
+#include <span>
 
 #include "query/promql/eval.h"
 #include "query/promql/function_defs.h"
@@ -17,7 +17,8 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-using Window = std::deque<Point>;
+// The points of one window: a slice of the series' points.
+using Window = std::span<const Point>;
 
 // Neumaier's variant of Kahan summation (as Prometheus's kahanSumInc).
 void kahan_inc(double inc, double* sum, double* c) {
@@ -34,11 +35,13 @@ void kahan_inc(double inc, double* sum, double* c) {
 // the samples, extrapolated towards the window edges by at most half an average sample
 // interval (or to the edge when it is closer than 1.1 intervals), and for counters never below
 // zero.
+// `resets` is the number of counter resets inside the window (0 lets the scan be skipped;
+// the additions, when there are resets, are Prometheus's, in its order).
 bool extrapolated_rate(const Window& w, int64_t range_start, int64_t range_end, int64_t range_ms,
-                       bool is_counter, bool is_rate, double* out) {
+                       bool is_counter, bool is_rate, size_t resets, double* out) {
   if (w.size() < 2) return false;
   double result = w.back().v - w.front().v;
-  if (is_counter) {
+  if (is_counter && resets > 0) {
     double last = 0;
     for (const auto& p : w) {
       if (p.v < last) result += last;
@@ -135,15 +138,16 @@ Result<bool> holt_winters(const Window& w, double sf, double tf, double* out) {
 }
 
 // One function over one non-empty window; false when it yields no value.
+// `resets`: counter resets in the window (rate and increase only).
 Result<bool> apply(FuncId id, const Window& w, int64_t ts, int64_t ref, int64_t range, double a0,
-                   double a1, double* out) {
+                   double a1, size_t resets, double* out) {
   switch (id) {
     case FuncId::kRate:
-      return extrapolated_rate(w, ref - range, ref, range, true, true, out);
+      return extrapolated_rate(w, ref - range, ref, range, true, true, resets, out);
     case FuncId::kIncrease:
-      return extrapolated_rate(w, ref - range, ref, range, true, false, out);
+      return extrapolated_rate(w, ref - range, ref, range, true, false, resets, out);
     case FuncId::kDelta:
-      return extrapolated_rate(w, ref - range, ref, range, false, false, out);
+      return extrapolated_rate(w, ref - range, ref, range, false, false, 0, out);
     case FuncId::kIrate:
       return instant_value(w, true, out);
     case FuncId::kIdelta:
@@ -243,7 +247,8 @@ Result<bool> apply(FuncId id, const Window& w, int64_t ts, int64_t ref, int64_t 
 
 }  // namespace
 
-Result<NodeValue> Evaluator::eval_range_call(const Node& n, const Steps& steps, size_t matrix_arg) {
+Result<NodeValue> Evaluator::eval_range_call(const Node& n, const Steps& steps, size_t matrix_arg,
+                                             PointSink* sink) {
   const FuncId id = n.func->id;
   // Scalar arguments, one value per step.
   std::vector<std::vector<double>> scalars;
@@ -261,49 +266,70 @@ Result<NodeValue> Evaluator::eval_range_call(const Node& n, const Steps& steps, 
   std::vector<bool> present;
   if (id == FuncId::kAbsentOverTime) present.assign(count, false);
   SeriesMap out;
-  Window w;
+  // Per series: its points, the window [a, b) of each step as indexes into them (both only
+  // move forward), and for rate/increase the running count of counter resets, so that a
+  // window's reset count is a difference and a window without resets is not rescanned.
+  const bool counts_resets = id == FuncId::kRate || id == FuncId::kIncrease;
+  std::vector<uint32_t> resets_before;  // resets_before[k]: resets among points 1..k
+  size_t held = 0;
   while (true) {
     ASSIGN_OR_RETURN(bool more, src->next());
     if (!more) break;
     RETURN_IF_ERROR(check());
+    release(held);
+    held = 0;
+    const std::span<const Point> pts = src->points();
+    if (pts.empty()) continue;
     Labels labels = keep_name ? src->labels() : drop_metric_name(src->labels());
     size_t slot = SeriesMap::kNoSlot;
-    release(w.size());
-    w.clear();
+    bool begun = false;
+    if (counts_resets) {
+      resets_before.resize(pts.size());
+      uint32_t r = 0;
+      resets_before[0] = 0;
+      for (size_t k = 1; k < pts.size(); k++) {
+        if (pts[k].v < pts[k - 1].v) r++;
+        resets_before[k] = r;
+      }
+    }
+    size_t a = 0, b = 0;
     for (size_t i = 0; i < count; i++) {
       if ((i & 1023) == 1023) RETURN_IF_ERROR(check());
       int64_t ts = steps.at(i);
       int64_t ref = ref_time(*m, ts);
-      Point p;
-      size_t added = 0;
-      while (src->next_point(ref, &p)) {
-        if (storage::is_stale_nan(p.v)) continue;
-        w.push_back(p);
-        added++;
-      }
-      RETURN_IF_ERROR(hold(added));
-      size_t removed = 0;
-      while (!w.empty() && w.front().t < ref - range) {
-        w.pop_front();
-        removed++;
-      }
-      release(removed);
-      if (w.empty()) continue;
+      size_t nb = b;
+      while (nb < pts.size() && pts[nb].t <= ref) nb++;
+      RETURN_IF_ERROR(hold(nb - b));
+      held += nb - b;
+      b = nb;
+      size_t na = a;
+      while (na < b && pts[na].t < ref - range) na++;
+      release(na - a);
+      held -= na - a;
+      a = na;
+      if (a == b) continue;
       if (id == FuncId::kAbsentOverTime) {
         present[i] = true;
         continue;
       }
       double a0 = scalars.size() > 0 ? scalars[0][i] : 0;
       double a1 = scalars.size() > 1 ? scalars[1][i] : 0;
+      size_t resets = counts_resets ? resets_before[b - 1] - resets_before[a] : 0;
       double v;
-      ASSIGN_OR_RETURN(bool ok, apply(id, w, ts, ref, range, a0, a1, &v));
+      ASSIGN_OR_RETURN(bool ok,
+                       apply(id, pts.subspan(a, b - a), ts, ref, range, a0, a1, resets, &v));
       if (!ok) continue;
+      if (sink != nullptr) {
+        if (!begun) RETURN_IF_ERROR(sink->begin(labels));
+        begun = true;
+        sink->add(i, v);
+        continue;
+      }
       if (slot == SeriesMap::kNoSlot) slot = out.slot(labels);
       RETURN_IF_ERROR(out.add_at(slot, ts, v));
     }
-    RETURN_IF_ERROR(src->err());
   }
-  release(w.size());
+  release(held);
   NodeValue res;
   res.type = ValueType::kVector;
   if (id == FuncId::kAbsentOverTime) {

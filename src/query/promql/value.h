@@ -9,13 +9,13 @@
 #include <vector>
 
 #include "common/labels.h"
+#include "storage/metric_store.h"
 
 namespace opsight::query::promql {
 
-struct Point {
-  int64_t t = 0;
-  double v = 0;
-};
+// A float point (t, v). The same type as the storage's bulk-read point, so a series read from
+// storage needs no conversion.
+using Point = storage::ValuePoint;
 
 struct Scalar {
   int64_t t = 0;

@@ -11,6 +11,7 @@
 
 #include "common/coding.h"
 #include "common/crc32c.h"
+#include "common/hash.h"
 #include "common/json_writer.h"
 #include "storage/tsdb/chunk.h"
 
@@ -556,6 +557,30 @@ Labels BlockReader::series_labels(uint32_t id) const {
   return Labels::from_sorted(std::move(labels));
 }
 
+uint64_t BlockReader::series_labels_hash(uint32_t id) const {
+  // The bytes Labels::hash() hashes: name 0xff value 0xff per label.
+  const SeriesRec& r = series_[id];
+  XxHash64 h(0);
+  static constexpr char kSep = '\xff';
+  for (uint32_t k = 0; k < 2 * r.num_labels; k++) {
+    h.update(symbols_[label_syms_[r.labels_begin + k]]);
+    h.update(std::string_view(&kSep, 1));
+  }
+  return h.digest();
+}
+
+bool BlockReader::series_labels_equal(uint32_t id, const Labels& labels) const {
+  const SeriesRec& r = series_[id];
+  if (labels.size() != r.num_labels) return false;
+  for (uint32_t k = 0; k < r.num_labels; k++) {
+    if (labels[k].name != symbols_[label_syms_[r.labels_begin + 2 * k]] ||
+        labels[k].value != symbols_[label_syms_[r.labels_begin + 2 * k + 1]]) {
+      return false;
+    }
+  }
+  return true;
+}
+
 Result<std::shared_ptr<const std::string>> BlockReader::page(uint32_t index) const {
   if (cache_ != nullptr) {
     if (auto p = cache_->get(owner_, index)) return p;
@@ -577,17 +602,54 @@ Result<std::shared_ptr<const std::string>> BlockReader::page(uint32_t index) con
   return out;
 }
 
+template <typename Out>
+Status BlockReader::check_range_decode(const SeriesRec& r, uint32_t id, std::vector<Out>* out,
+                                       size_t start, Status decoded, const BlockSeriesInfo& info) {
+  if (!decoded.ok()) return decoded.with_prefix("block series " + std::to_string(id));
+  if (info.num_samples != r.num_samples ||
+      (info.num_samples > 0 && !info.is_stats &&
+       (info.min_time < r.min_time || info.max_time > r.max_time))) {
+    out->resize(start);
+    return corrupt("series sample count or time range disagrees with the index");
+  }
+  return OkStatus();
+}
+
+Status BlockReader::series_values(uint32_t id, int64_t mint, int64_t maxt,
+                                  std::vector<ValuePoint>* out, bool* has_stats) const {
+  *has_stats = false;
+  const SeriesRec& r = series_[id];
+  if (r.max_time < mint || r.min_time > maxt) return OkStatus();
+  if (r.runs != 1) {
+    *has_stats = true;  // several runs: the series mixes values and statistic sets
+    return OkStatus();
+  }
+  ASSIGN_OR_RETURN(auto pg, page(r.page));
+  std::string_view blob = std::string_view(*pg).substr(r.offset, r.length);
+  BlockSeriesInfo info;
+  const size_t start = out->size();
+  RETURN_IF_ERROR(check_range_decode(
+      r, id, out, start, decode_block_values_range(blob, mint, maxt, out, &info), info));
+  *has_stats = info.is_stats;
+  return OkStatus();
+}
+
 Status BlockReader::series_samples(uint32_t id, int64_t mint, int64_t maxt,
                                    std::vector<Sample>* out) const {
   const SeriesRec& r = series_[id];
   if (r.max_time < mint || r.min_time > maxt) return OkStatus();
   ASSIGN_OR_RETURN(auto pg, page(r.page));
-  std::vector<Sample> all;
   std::string_view blob = std::string_view(*pg).substr(r.offset, r.length);
   if (r.runs == 1) {
-    Status st = decode_block_series(blob, &all);
-    if (!st.ok()) return st.with_prefix("block series " + std::to_string(id));
-  } else {
+    // The common case: decode only the window, straight into *out.
+    BlockSeriesInfo info;
+    const size_t start = out->size();
+    return check_range_decode(r, id, out, start,
+                              decode_block_series_range(blob, mint, maxt, out, &info), info);
+  }
+  // A series that mixes sample kinds: several runs, merged by time.
+  std::vector<Sample> all;
+  {
     Cursor c(blob);
     for (uint32_t k = 0; k < r.runs; k++) {
       uint64_t len;

@@ -33,6 +33,7 @@
 #include "common/labels.h"
 #include "common/status.h"
 #include "storage/sample.h"
+#include "storage/tsdb/chunk.h"
 #include "storage/tsdb/index.h"
 #include "storage/tsdb/page_cache.h"
 
@@ -116,12 +117,19 @@ class BlockReader final : public IndexReader {
 
   uint32_t num_series() const { return static_cast<uint32_t>(series_.size()); }
   Labels series_labels(uint32_t id) const;
+  // series_labels(id).hash() and series_labels(id) == labels, without building the labels.
+  uint64_t series_labels_hash(uint32_t id) const;
+  bool series_labels_equal(uint32_t id, const Labels& labels) const;
   int64_t series_min_time(uint32_t id) const { return series_[id].min_time; }
   int64_t series_max_time(uint32_t id) const { return series_[id].max_time; }
   uint64_t series_num_samples(uint32_t id) const { return series_[id].num_samples; }
   // Appends the samples of series `id` within [mint, maxt] to *out (ascending). Corruption
   // when the page or the encoded series is damaged.
   Status series_samples(uint32_t id, int64_t mint, int64_t maxt, std::vector<Sample>* out) const;
+  // The same for a series of values, as (t, v) pairs (the query path). When the series holds
+  // statistic sets, appends nothing and sets *has_stats: read it with series_samples().
+  Status series_values(uint32_t id, int64_t mint, int64_t maxt, std::vector<ValuePoint>* out,
+                       bool* has_stats) const;
 
   const PostingsMap& postings() const override { return postings_; }
   const Bitmap& all_series() const override { return all_; }
@@ -147,6 +155,11 @@ class BlockReader final : public IndexReader {
   Status parse_pages(std::string_view s, uint64_t data_end);
   Status parse_postings(std::string_view s);
   Result<std::shared_ptr<const std::string>> page(uint32_t index) const;
+  // Checks a range decode's result against the index; on a mismatch *out is cut back to
+  // `start` elements (what it held before the decode).
+  template <typename Out>
+  static Status check_range_decode(const SeriesRec& r, uint32_t id, std::vector<Out>* out,
+                                   size_t start, Status decoded, const BlockSeriesInfo& info);
 
   std::unique_ptr<RandomAccessFile> file_;
   PageCache* cache_;

@@ -91,4 +91,25 @@ void encode_block_series(std::span<const Sample> samples, std::string* out);
 // Corruption (never a crash) on malformed input or trailing bytes; *out is then unchanged.
 Status decode_block_series(std::string_view data, std::vector<Sample>* out);
 
+// What the range decoder learnt about the whole series, for the caller to check against its
+// index (sample count, first and last timestamp; 0 and 0 when there are no samples).
+struct BlockSeriesInfo {
+  uint64_t num_samples = 0;
+  int64_t min_time = 0;
+  int64_t max_time = 0;
+  bool is_stats = false;  // the series holds statistic sets
+};
+// The query path's decoder: appends to *out only the samples of `data` within [mint, maxt].
+// Decodes the whole timestamp column (and checks that it ascends strictly) but a float value
+// column only up to the last sample needed, so bytes after that point are not checked (block
+// pages carry a CRC; decode_block_series checks everything). Scratch space is thread-local, so
+// a call allocates nothing but the growth of *out. Corruption on malformed input, with *out
+// unchanged.
+Status decode_block_series_range(std::string_view data, int64_t mint, int64_t maxt,
+                                 std::vector<Sample>* out, BlockSeriesInfo* info);
+// The same for a value series, as (t, v) pairs. A series of statistic sets appends nothing
+// and reports info->is_stats (its time fields then unset): read it with the Sample variant.
+Status decode_block_values_range(std::string_view data, int64_t mint, int64_t maxt,
+                                 std::vector<ValuePoint>* out, BlockSeriesInfo* info);
+
 }  // namespace opsight::storage::tsdb

@@ -16,6 +16,7 @@
 // the grid residual is j_i - j_0. The encoder tries both and keeps the cheaper.
 #include <algorithm>
 #include <bit>
+#include <type_traits>
 #include <vector>
 
 #include "common/coding.h"
@@ -107,20 +108,22 @@ void encode_timestamps(std::span<const Sample> s, bool allow_grid, std::string* 
   }
 }
 
-const char* decode_timestamps(const char* p, const char* end, Sample* s, size_t n) {
+// Decodes n timestamps, calling set(i, t) for each.
+template <typename Set>
+const char* decode_timestamps(const char* p, const char* end, size_t n, Set&& set) {
   if (p >= end) return nullptr;
   const auto codec = static_cast<TsCodec>(static_cast<uint8_t>(*p++));
   uint64_t zz;
   if ((p = get_varint64(p, end, &zz)) == nullptr) return nullptr;
   auto t = static_cast<uint64_t>(zigzag_decode(zz));
-  s[0].t = static_cast<int64_t>(t);
+  set(0, static_cast<int64_t>(t));
   if (codec == TsCodec::kDod) {
     uint64_t delta = 0;
     for (size_t i = 1; i < n; ++i) {
       if ((p = get_varint64(p, end, &zz)) == nullptr) return nullptr;
       delta += static_cast<uint64_t>(zigzag_decode(zz));
       t += delta;
-      s[i].t = static_cast<int64_t>(t);
+      set(i, static_cast<int64_t>(t));
     }
     return p;
   }
@@ -132,7 +135,7 @@ const char* decode_timestamps(const char* p, const char* end, Sample* s, size_t 
     for (size_t i = 1; i < n; ++i) {
       if ((p = get_varint64(p, end, &zz)) == nullptr) return nullptr;
       t = grid.predict() + static_cast<uint64_t>(zigzag_decode(zz));
-      s[i].t = static_cast<int64_t>(t);
+      set(i, static_cast<int64_t>(t));
       grid.advance(t, zz);
     }
     return p;
@@ -192,7 +195,9 @@ Status decode_block_series(std::string_view data, std::vector<Sample>* out) {
     out->resize(start);
     return corrupt(what);
   };
-  if ((p = decode_timestamps(p, end, s, n)) == nullptr) return fail("bad timestamp column");
+  if ((p = decode_timestamps(p, end, n, [s](size_t i, int64_t t) { s[i].t = t; })) == nullptr) {
+    return fail("bad timestamp column");
+  }
   std::vector<uint64_t> bits(n);
   auto column = [&](auto set) {
     p = internal::decode_value_column(p, end, bits);
@@ -213,6 +218,89 @@ Status decode_block_series(std::string_view data, std::vector<Sample>* out) {
   if (!ok) return fail("bad value column");
   if (p != end) return fail("trailing bytes");
   return OkStatus();
+}
+
+namespace {
+
+// The range decoder for both output types (Sample, or ValuePoint for value series only).
+template <typename Out>
+Status decode_range(std::string_view data, int64_t mint, int64_t maxt, std::vector<Out>* out,
+                    BlockSeriesInfo* info) {
+  // Scratch columns, reused across calls on a thread (a query decodes thousands of series).
+  thread_local std::vector<int64_t> ts;
+  thread_local std::vector<uint64_t> bits;
+  const char* p = data.data();
+  const char* end = p + data.size();
+  auto corrupt = [&](const char* what) {
+    return Status::corruption(std::string("block series: ") + what + " (series of " +
+                              std::to_string(data.size()) + " bytes)");
+  };
+  if (p >= end) return corrupt("empty");
+  const auto kind = static_cast<SeriesKind>(static_cast<uint8_t>(*p++));
+  if (kind != SeriesKind::kValues && kind != SeriesKind::kStats) return corrupt("unknown kind");
+  uint64_t n;
+  if ((p = get_varint64(p, end, &n)) == nullptr) return corrupt("truncated sample count");
+  *info = BlockSeriesInfo{n, 0, 0, kind == SeriesKind::kStats};
+  if (n == 0) return p == end ? OkStatus() : corrupt("trailing bytes");
+  if (n > static_cast<uint64_t>(end - p)) return corrupt("sample count exceeds data");
+  if constexpr (std::is_same_v<Out, ValuePoint>) {
+    if (kind == SeriesKind::kStats) return OkStatus();  // the caller reads Samples instead
+  }
+  ts.resize(n);
+  int64_t* tp = ts.data();
+  p = decode_timestamps(p, end, n, [tp](size_t i, int64_t t) { tp[i] = t; });
+  if (p == nullptr) return corrupt("bad timestamp column");
+  for (size_t i = 1; i < n; ++i) {
+    if (tp[i] <= tp[i - 1]) return corrupt("timestamps not strictly ascending");
+  }
+  info->min_time = tp[0];
+  info->max_time = tp[n - 1];
+  const size_t lo = static_cast<size_t>(std::lower_bound(tp, tp + n, mint) - tp);
+  const size_t hi = static_cast<size_t>(std::upper_bound(tp, tp + n, maxt) - tp);
+  if (lo >= hi) return OkStatus();
+  const size_t start = out->size();
+  if (out->capacity() < start + (hi - lo)) {
+    out->reserve(std::max(start + (hi - lo), 2 * out->capacity()));  // geometric growth
+  }
+  if (kind == SeriesKind::kValues) {
+    // A value series has one value column: decode it only up to the last sample needed.
+    bits.resize(hi);
+    if (!internal::decode_value_column_prefix(p, end, n, bits)) {
+      return corrupt("bad value column");
+    }
+    out->resize(start + (hi - lo));
+    Out* o = out->data() + start;
+    for (size_t i = lo; i < hi; ++i, ++o) {
+      o->t = tp[i];
+      o->v = std::bit_cast<double>(bits[i]);
+    }
+    return OkStatus();
+  }
+  if constexpr (std::is_same_v<Out, Sample>) {
+    bits.resize(4 * n);
+    for (size_t c = 0; c < 4; ++c) {
+      p = internal::decode_value_column(p, end, std::span<uint64_t>(bits).subspan(c * n, n));
+      if (p == nullptr) return corrupt("bad value column");
+    }
+    if (p != end) return corrupt("trailing bytes");
+    auto col = [&](size_t c, size_t i) { return std::bit_cast<double>(bits[c * n + i]); };
+    for (size_t i = lo; i < hi; ++i) {
+      out->push_back(Sample::stat_set(tp[i], StatSet{col(0, i), col(1, i), col(2, i), col(3, i)}));
+    }
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Status decode_block_series_range(std::string_view data, int64_t mint, int64_t maxt,
+                                 std::vector<Sample>* out, BlockSeriesInfo* info) {
+  return decode_range(data, mint, maxt, out, info);
+}
+
+Status decode_block_values_range(std::string_view data, int64_t mint, int64_t maxt,
+                                 std::vector<ValuePoint>* out, BlockSeriesInfo* info) {
+  return decode_range(data, mint, maxt, out, info);
 }
 
 }  // namespace opsight::storage::tsdb

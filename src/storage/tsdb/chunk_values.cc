@@ -245,8 +245,13 @@ void encode_value_column_as(ValueCodec codec, std::span<const uint64_t> bits, st
   write_gorilla(gorilla_payload(bits), out);
 }
 
-const char* decode_value_column(const char* p, const char* end, std::span<uint64_t> bits) {
-  const size_t n = bits.size();
+namespace {
+
+// Decodes the first want = bits.size() values of a column of n >= want values. Returns the
+// position after the column when want == n, else a non-null position inside it; nullptr when
+// the bytes read are truncated or malformed.
+const char* decode_column(const char* p, const char* end, size_t n, std::span<uint64_t> bits) {
+  const size_t want = bits.size();
   if (n == 0) return p;
   if (p >= end) return nullptr;
   const auto codec = static_cast<ValueCodec>(static_cast<uint8_t>(*p++));
@@ -283,7 +288,7 @@ const char* decode_value_column(const char* p, const char* end, std::span<uint64
       }
       const bool dod = codec == ValueCodec::kDecimalDod;
       uint64_t m = 0, delta = 0;
-      for (size_t i = 0; i < n; ++i) {
+      for (size_t i = 0; i < want; ++i) {
         uint64_t zz;
         if ((p = get_varint64(p, end, &zz)) == nullptr) return nullptr;
         uint64_t r = static_cast<uint64_t>(zigzag_decode(zz));
@@ -304,6 +309,7 @@ const char* decode_value_column(const char* p, const char* end, std::span<uint64
         uint64_t gap;
         q = get_varint64(q, end, &gap);
         idx += gap;
+        if (idx >= want) break;  // ascending: the rest lie past the prefix
         bits[idx] = decode_fixed64(q);
         q += 8;
         ++idx;
@@ -316,16 +322,27 @@ const char* decode_value_column(const char* p, const char* end, std::span<uint64
       BitReader r(payload);
       XorState s;
       if (!r.read_bits(64, &s.prev)) return nullptr;
-      bits[0] = s.prev;
-      for (size_t i = 1; i < n; ++i) {
+      if (want > 0) bits[0] = s.prev;
+      for (size_t i = 1; i < want; ++i) {
         if (!xor_read(r, s, &bits[i])) return nullptr;
       }
       // Only the zero padding of the last byte may remain.
-      if (r.bits_left() >= 8) return nullptr;
+      if (want == n && r.bits_left() >= 8) return nullptr;
       return p;
     }
   }
   return nullptr;
+}
+
+}  // namespace
+
+const char* decode_value_column(const char* p, const char* end, std::span<uint64_t> bits) {
+  return decode_column(p, end, bits.size(), bits);
+}
+
+bool decode_value_column_prefix(const char* p, const char* end, size_t n,
+                                std::span<uint64_t> bits) {
+  return bits.size() <= n && decode_column(p, end, n, bits) != nullptr;
 }
 
 }  // namespace opsight::storage::tsdb::internal

@@ -36,4 +36,9 @@ void encode_value_column_as(ValueCodec codec, std::span<const uint64_t> bits, st
 // or nullptr when the bytes are truncated or malformed.
 const char* decode_value_column(const char* p, const char* end, std::span<uint64_t> bits);
 
+// Decodes only the first bits.size() values of a column of n values starting at p (a reader
+// that needs a prefix, e.g. up to a query's end time). False when bits.size() > n or the bytes
+// read are truncated or malformed; bytes past the prefix are not checked.
+bool decode_value_column_prefix(const char* p, const char* end, size_t n, std::span<uint64_t> bits);
+
 }  // namespace opsight::storage::tsdb::internal

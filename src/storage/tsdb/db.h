@@ -138,11 +138,17 @@ class Db final : public storage::MetricStore {
     std::vector<std::pair<std::shared_ptr<Block>, uint32_t>> blocks;  // ascending priority
     std::vector<HeadSeriesData> heads;                                // frozen, then active
   };
+  // The series matching `matchers` for the tenants with data in [mint, maxt], in no
+  // particular order.
   Result<std::vector<SelectedSeries>> select_series(const std::vector<Tenant>& tenants,
                                                     int64_t mint, int64_t maxt,
                                                     std::span<const Matcher> matchers);
   static Status materialize(const SelectedSeries& s, int64_t mint, int64_t maxt,
                             std::vector<Sample>* out);
+  // The same as (t, v) pairs; false (and *out unspecified) when a sample in range is a
+  // statistic set, which only materialize() can return.
+  static Result<bool> materialize_values(const SelectedSeries& s, int64_t mint, int64_t maxt,
+                                         std::vector<ValuePoint>* out);
   Result<std::vector<std::string>> label_query(const std::vector<Tenant>& tenants, int64_t mint,
                                                int64_t maxt, std::span<const Matcher> matchers,
                                                const std::string* values_of);

@@ -2,6 +2,7 @@
 // metadata.
 #include <algorithm>
 #include <set>
+#include <unordered_map>
 
 #include "storage/tsdb/db.h"
 #include "storage/tsdb/merge.h"
@@ -32,16 +33,30 @@ Labels strip_tenant(const Labels& l, Tenant* tenant) {
   return Labels::from_sorted(std::move(out));
 }
 
+// One selected series: its value points (the usual case) or, when it holds statistic sets,
+// its samples.
 class DbSeries final : public Series {
  public:
   const Labels& labels() const override { return labels_; }
   const Tenant& tenant() const override { return tenant_; }
   std::unique_ptr<SeriesIterator> iterator() const override {
-    return std::make_unique<VectorIterator>(samples_);
+    if (samples_ != nullptr) return std::make_unique<VectorIterator>(samples_);
+    return std::make_unique<ValuePointIterator>(values_);
+  }
+  Status append_values(std::vector<ValuePoint>* out) const override {
+    if (samples_ == nullptr) {
+      out->insert(out->end(), values_->begin(), values_->end());
+      return OkStatus();
+    }
+    for (const auto& x : *samples_) {
+      if (!x.is_stats) out->push_back({x.t, x.v});
+    }
+    return OkStatus();
   }
   Labels labels_;
   Tenant tenant_;
-  std::shared_ptr<const std::vector<Sample>> samples_;
+  std::shared_ptr<std::vector<ValuePoint>> values_;     // when samples_ is null
+  std::shared_ptr<const std::vector<Sample>> samples_;  // a series with statistic sets
 };
 
 struct OutputEntry {
@@ -60,17 +75,15 @@ class DbSeriesSet final : public SeriesSet {
     while (err_.ok() && pos_ < entries_.size()) {
       if (limit_ != 0 && returned_ >= limit_) return false;
       OutputEntry& e = entries_[pos_++];
-      auto samples = std::make_shared<std::vector<Sample>>();
-      Status st = Db::materialize(e.sel, mint_, maxt_, samples.get());
+      Status st = read(e);
       e.sel = {};  // release the snapshot
       if (!st.ok()) {
         err_ = st.with_prefix("series " + e.labels.to_string());
         return false;
       }
-      if (samples->empty()) continue;
+      if (cur_.samples_ != nullptr ? cur_.samples_->empty() : cur_.values_->empty()) continue;
       cur_.labels_ = std::move(e.labels);
       cur_.tenant_ = std::move(e.tenant);
-      cur_.samples_ = std::move(samples);
       returned_++;
       return true;
     }
@@ -80,6 +93,24 @@ class DbSeriesSet final : public SeriesSet {
   Status err() const override { return err_; }
 
  private:
+  Status read(const OutputEntry& e) {
+    // The previous series' points are reused when nobody holds them any more (a reader that
+    // copied them out with append_values()), which saves an allocation per series.
+    if (cur_.values_ == nullptr || cur_.values_.use_count() > 1) {
+      cur_.values_ = std::make_shared<std::vector<ValuePoint>>();
+    }
+    cur_.values_->clear();
+    cur_.samples_ = nullptr;
+    ASSIGN_OR_RETURN(bool all_values,
+                     Db::materialize_values(e.sel, mint_, maxt_, cur_.values_.get()));
+    if (all_values) return OkStatus();
+    cur_.values_->clear();
+    auto samples = std::make_shared<std::vector<Sample>>();
+    RETURN_IF_ERROR(Db::materialize(e.sel, mint_, maxt_, samples.get()));
+    cur_.samples_ = std::move(samples);
+    return OkStatus();
+  }
+
   std::vector<OutputEntry> entries_;
   int64_t mint_ = 0, maxt_ = 0;
   size_t limit_ = 0;
@@ -112,11 +143,13 @@ class DbQuerier final : public Querier {
       e.sel = std::move(s);
       out.push_back(std::move(e));
     }
-    // Always sorted (cheap next to decoding): label order, tenant as the tiebreaker.
-    std::sort(out.begin(), out.end(), [](const OutputEntry& a, const OutputEntry& b) {
+    // Always sorted: label order, tenant as the tiebreaker. Series usually arrive sorted
+    // already (one block's series are in label order), so check before sorting.
+    auto less = [](const OutputEntry& a, const OutputEntry& b) {
       if (a.labels == b.labels) return a.tenant < b.tenant;
       return a.labels < b.labels;
-    });
+    };
+    if (!std::is_sorted(out.begin(), out.end(), less)) std::sort(out.begin(), out.end(), less);
     return std::make_unique<DbSeriesSet>(std::move(out), mint_, maxt_, hints.limit);
   }
 
@@ -175,7 +208,29 @@ Result<std::unique_ptr<Querier>> Db::querier(const QueryScope& scope, int64_t mi
 Result<std::vector<Db::SelectedSeries>> Db::select_series(const std::vector<Tenant>& tenants,
                                                           int64_t mint, int64_t maxt,
                                                           std::span<const Matcher> matchers) {
-  std::map<Labels, SelectedSeries> by_labels;
+  // Series are merged across sources by label hash (a chain per hash for collisions, which
+  // are then told apart by comparing labels); a block series' labels are only built when
+  // its series is new. The caller sorts.
+  std::vector<SelectedSeries> out;
+  std::unordered_map<uint64_t, uint32_t> by_hash;  // hash -> first entry with that hash
+  std::vector<uint32_t> same_hash_next;            // per entry: next one with its hash, or -1
+  constexpr uint32_t kNone = ~uint32_t{0};
+  auto find_or_add = [&](uint64_t hash, auto&& equals, auto&& make_labels) -> SelectedSeries& {
+    auto [it, inserted] = by_hash.try_emplace(hash, static_cast<uint32_t>(out.size()));
+    if (!inserted) {
+      uint32_t i = it->second;
+      while (true) {
+        if (equals(out[i].labels)) return out[i];
+        if (same_hash_next[i] == kNone) break;
+        i = same_hash_next[i];
+      }
+      same_hash_next[i] = static_cast<uint32_t>(out.size());
+    }
+    same_hash_next.push_back(kNone);
+    out.emplace_back();
+    out.back().labels = make_labels();
+    return out.back();
+  };
   std::vector<std::shared_ptr<Block>> blocks;
   std::vector<std::vector<Matcher>> scoped;
   for (const auto& t : tenants) scoped.push_back(with_tenant(matchers, t));
@@ -194,8 +249,8 @@ Result<std::vector<Db::SelectedSeries>> Db::select_series(const std::vector<Tena
         if (!hf && !ha) continue;
         const Labels* l = index_.labels(ref);
         if (l == nullptr) continue;  // not expected: postings and registry change together
-        SelectedSeries& e = by_labels[*l];
-        e.labels = *l;
+        SelectedSeries& e = find_or_add(
+            l->hash(), [&](const Labels& x) { return x == *l; }, [&] { return *l; });
         if (hf) e.heads.push_back(std::move(f));
         if (ha) e.heads.push_back(std::move(a));
       }
@@ -210,33 +265,72 @@ Result<std::vector<Db::SelectedSeries>> Db::select_series(const std::vector<Tena
     for (const auto& ms : scoped) {
       for (uint32_t id : select_postings(r, ms).to_vector()) {
         if (r.series_max_time(id) < mint || r.series_min_time(id) > maxt) continue;
-        Labels l = r.series_labels(id);
-        SelectedSeries& e = by_labels[l];
-        if (e.labels.empty()) e.labels = std::move(l);
+        SelectedSeries& e = find_or_add(
+            r.series_labels_hash(id), [&](const Labels& x) { return r.series_labels_equal(id, x); },
+            [&] { return r.series_labels(id); });
         e.blocks.emplace_back(b, id);
       }
     }
   }
-  std::vector<SelectedSeries> out;
-  out.reserve(by_labels.size());
-  for (auto& [l, s] : by_labels) out.push_back(std::move(s));
   return out;
 }
 
-Status Db::materialize(const SelectedSeries& s, int64_t mint, int64_t maxt,
-                       std::vector<Sample>* out) {
-  std::vector<Sample> part;
-  for (const auto& [block, id] : s.blocks) {
+namespace {
+
+// Reads the sources of a selected series in ascending priority into *out. A source whose
+// samples all lie after everything read so far (the usual case: blocks of consecutive time
+// ranges, then the head) appends straight to *out; only an overlapping one is read aside and
+// merged. read_block(reader, id, dst) and read_head(head data, dst) read one source.
+template <typename T, typename ReadBlock, typename ReadHead>
+Status merge_sources(const Db::SelectedSeries& s, std::vector<T>* out, ReadBlock&& read_block,
+                     ReadHead&& read_head) {
+  std::vector<T> part;
+  auto add = [&](int64_t src_min, auto&& read) -> Status {
+    if (out->empty() || out->back().t < src_min) return read(out);
     part.clear();
-    RETURN_IF_ERROR(block->reader().series_samples(id, mint, maxt, &part));
+    RETURN_IF_ERROR(read(&part));
     merge_newer(out, part);
+    return OkStatus();
+  };
+  for (const auto& [block, id] : s.blocks) {
+    const BlockReader& r = block->reader();
+    RETURN_IF_ERROR(
+        add(r.series_min_time(id), [&](std::vector<T>* dst) { return read_block(r, id, dst); }));
   }
   for (const auto& h : s.heads) {
-    part.clear();
-    RETURN_IF_ERROR(h.samples(mint, maxt, &part));
-    merge_newer(out, part);
+    RETURN_IF_ERROR(add(h.min_time(), [&](std::vector<T>* dst) { return read_head(h, dst); }));
   }
   return OkStatus();
+}
+
+}  // namespace
+
+Status Db::materialize(const SelectedSeries& s, int64_t mint, int64_t maxt,
+                       std::vector<Sample>* out) {
+  return merge_sources(
+      s, out,
+      [&](const BlockReader& r, uint32_t id, std::vector<Sample>* dst) {
+        return r.series_samples(id, mint, maxt, dst);
+      },
+      [&](const HeadSeriesData& h, std::vector<Sample>* dst) {
+        return h.samples(mint, maxt, dst);
+      });
+}
+
+Result<bool> Db::materialize_values(const SelectedSeries& s, int64_t mint, int64_t maxt,
+                                    std::vector<ValuePoint>* out) {
+  bool has_stats = false;
+  RETURN_IF_ERROR(merge_sources(
+      s, out,
+      [&](const BlockReader& r, uint32_t id, std::vector<ValuePoint>* dst) {
+        if (has_stats) return OkStatus();
+        return r.series_values(id, mint, maxt, dst, &has_stats);
+      },
+      [&](const HeadSeriesData& h, std::vector<ValuePoint>* dst) {
+        if (has_stats) return OkStatus();
+        return h.values(mint, maxt, dst, &has_stats);
+      }));
+  return !has_stats;
 }
 
 Result<std::vector<std::string>> Db::label_query(const std::vector<Tenant>& tenants, int64_t mint,

@@ -17,30 +17,75 @@ ChunkEncoding encoding_of(const Sample& s) {
 
 }  // namespace
 
-Status HeadSeriesData::samples(int64_t mint, int64_t maxt, std::vector<Sample>* out) const {
-  std::vector<Sample> in_order;
-  for (const auto& c : chunks) {
+int64_t HeadSeriesData::min_time() const {
+  int64_t m = INT64_MAX;
+  if (!chunks.empty()) m = chunks.front()->min_time;
+  if (!ooo.empty()) m = std::min(m, ooo.front().t);
+  return m;
+}
+
+namespace {
+
+inline void put(std::vector<Sample>* out, const Sample& s) {
+  out->push_back(s);
+}
+inline void put(std::vector<ValuePoint>* out, const Sample& s) {
+  out->push_back({s.t, s.v});
+}
+
+// The samples of d within [mint, maxt] into *out (Sample or ValuePoint), OOO entries winning.
+template <typename Out>
+Status read_head(const HeadSeriesData& d, int64_t mint, int64_t maxt, std::vector<Out>* out) {
+  auto lo = std::lower_bound(d.ooo.begin(), d.ooo.end(), mint,
+                             [](const Sample& s, int64_t t) { return s.t < t; });
+  const bool any_ooo = lo != d.ooo.end() && lo->t <= maxt;
+  // Without OOO entries in range the chunks decode straight into *out.
+  std::vector<Sample> aside;
+  for (const auto& c : d.chunks) {
     if (c->max_time < mint || c->min_time > maxt) continue;
     ChunkIterator it(c->encoding, c->data, c->num_samples);
     while (it.next()) {
       const Sample& s = it.at();
       if (s.t < mint) continue;
       if (s.t > maxt) break;
-      in_order.push_back(s);
+      if (any_ooo) {
+        aside.push_back(s);
+      } else {
+        put(out, s);
+      }
     }
     RETURN_IF_ERROR(it.err());
   }
-  // Merge with the OOO entries (which win on equal t).
-  auto lo = std::lower_bound(ooo.begin(), ooo.end(), mint,
-                             [](const Sample& s, int64_t t) { return s.t < t; });
+  if (!any_ooo) return OkStatus();
   size_t i = 0;
-  for (auto it = lo; it != ooo.end() && it->t <= maxt; ++it) {
-    while (i < in_order.size() && in_order[i].t < it->t) out->push_back(in_order[i++]);
-    if (i < in_order.size() && in_order[i].t == it->t) i++;
-    out->push_back(*it);
+  for (auto it = lo; it != d.ooo.end() && it->t <= maxt; ++it) {
+    while (i < aside.size() && aside[i].t < it->t) put(out, aside[i++]);
+    if (i < aside.size() && aside[i].t == it->t) i++;
+    put(out, *it);
   }
-  while (i < in_order.size()) out->push_back(in_order[i++]);
+  while (i < aside.size()) put(out, aside[i++]);
   return OkStatus();
+}
+
+}  // namespace
+
+Status HeadSeriesData::samples(int64_t mint, int64_t maxt, std::vector<Sample>* out) const {
+  return read_head(*this, mint, maxt, out);
+}
+
+Status HeadSeriesData::values(int64_t mint, int64_t maxt, std::vector<ValuePoint>* out,
+                              bool* has_stats) const {
+  *has_stats = false;
+  for (const auto& c : chunks) {
+    if (c->max_time >= mint && c->min_time <= maxt && c->encoding == ChunkEncoding::kStats) {
+      *has_stats = true;
+    }
+  }
+  for (const auto& s : ooo) {
+    if (s.t >= mint && s.t <= maxt && s.is_stats) *has_stats = true;
+  }
+  if (*has_stats) return OkStatus();
+  return read_head(*this, mint, maxt, out);
 }
 
 int64_t Head::partition_of(int64_t t) const {

@@ -44,9 +44,14 @@ struct HeadSeriesData {
   std::vector<std::shared_ptr<const FrozenChunk>> chunks;  // ascending, non-overlapping
   std::vector<Sample> ooo;                                 // ascending by t, unique t
   bool empty() const { return chunks.empty() && ooo.empty(); }
+  // The smallest timestamp held, INT64_MAX when empty.
+  int64_t min_time() const;
   // Appends the samples within [mint, maxt] to *out, ascending and unique (an OOO entry wins
   // over a chunk entry of the same t). Corruption if a chunk fails to decode.
   Status samples(int64_t mint, int64_t maxt, std::vector<Sample>* out) const;
+  // The same as (t, v) pairs when every sample in range is a value; when one is a statistic
+  // set, appends nothing and sets *has_stats.
+  Status values(int64_t mint, int64_t maxt, std::vector<ValuePoint>* out, bool* has_stats) const;
 };
 
 class Head {

@@ -4,26 +4,29 @@
 
 namespace opsight::storage::tsdb {
 
-void merge_newer(std::vector<Sample>* base, const std::vector<Sample>& newer) {
-  if (newer.empty()) return;
-  if (base->empty() || base->back().t < newer.front().t) {
-    base->insert(base->end(), newer.begin(), newer.end());
-    return;
+bool ValuePointIterator::next() {
+  if (!started_) {
+    started_ = true;
+    pos_ = 0;
+  } else if (pos_ < points_->size()) {
+    pos_++;
   }
-  std::vector<Sample> out;
-  out.reserve(base->size() + newer.size());
-  size_t i = 0, j = 0;
-  while (i < base->size() && j < newer.size()) {
-    if ((*base)[i].t < newer[j].t) {
-      out.push_back((*base)[i++]);
-    } else {
-      if ((*base)[i].t == newer[j].t) i++;
-      out.push_back(newer[j++]);
-    }
-  }
-  out.insert(out.end(), base->begin() + static_cast<long>(i), base->end());
-  out.insert(out.end(), newer.begin() + static_cast<long>(j), newer.end());
-  base->swap(out);
+  if (pos_ >= points_->size()) return false;
+  const ValuePoint& p = (*points_)[pos_];
+  cur_ = Sample::value(p.t, p.v);
+  return true;
+}
+
+bool ValuePointIterator::seek(int64_t target) {
+  size_t from = started_ ? pos_ : 0;
+  started_ = true;
+  from = std::min(from, points_->size());
+  auto it = std::lower_bound(points_->begin() + static_cast<long>(from), points_->end(), target,
+                             [](const ValuePoint& p, int64_t t) { return p.t < t; });
+  pos_ = static_cast<size_t>(it - points_->begin());
+  if (pos_ >= points_->size()) return false;
+  cur_ = Sample::value(it->t, it->v);
+  return true;
 }
 
 bool VectorIterator::next() {

@@ -236,6 +236,56 @@ TEST_F(DbTest, LastWriteWinsAcrossHeadAndBlocks) {
   EXPECT_TRUE(same_samples(all()["m{}"], {V(kNow - 2000, 4), V(kNow - 1000, 3)}));
 }
 
+// The bulk read (Series::append_values) agrees with the iterator on every layering of sources:
+// blocks only, block + head with overwrites, out-of-order head entries, windows that cut a
+// block, and a series of statistic sets (whose values are skipped).
+TEST_F(DbTest, AppendValuesMatchesTheIterator) {
+  open();
+  auto a = L({{"__name__", "a"}});
+  auto b = L({{"__name__", "b"}});
+  auto st = L({{"__name__", "st"}});
+  std::vector<Sample> first, second;
+  for (int i = 0; i < 50; i++) first.push_back(V(kNow - 100'000 + i * 1000, i));
+  ASSERT_TRUE(append(a, first).ok());
+  ASSERT_TRUE(append(b, first).ok());
+  ASSERT_TRUE(
+      append(st, {Sample::stat_set(kNow - 5000, StatSet{1, 2, 3, 4}), V(kNow - 4000, 7)}).ok());
+  ASSERT_TRUE(db_->flush().ok());
+  // Head data for b: newer samples, an overwrite of a block sample and an OOO entry.
+  for (int i = 0; i < 10; i++) second.push_back(V(kNow - 40'000 + i * 1000, 100 + i));
+  ASSERT_TRUE(append(b, second).ok());
+  ASSERT_TRUE(append(b, {V(kNow - 70'000, -1), V(kNow - 35'500, -2)}).ok());
+  for (auto [mint, maxt] : std::vector<std::pair<int64_t, int64_t>>{{INT64_MIN, INT64_MAX},
+                                                                    {kNow - 80'500, kNow - 60'000},
+                                                                    {kNow - 36'000, kNow},
+                                                                    {kNow - 1000, kNow}}) {
+    auto q = db_->querier(QueryScope{}, mint, maxt);
+    ASSERT_TRUE(q.ok());
+    std::vector<Matcher> ms{M(MatchType::kRegexMatch, "__name__", ".+")};
+    auto set = (*q)->select(true, SelectHints{}, ms);
+    while (set->next()) {
+      std::vector<ValuePoint> want, got;
+      auto it = set->at().iterator();
+      while (it->next()) {
+        if (!it->at().is_stats) want.push_back({it->at().t, it->at().v});
+      }
+      ASSERT_TRUE(set->at().append_values(&got).ok());
+      ASSERT_EQ(want.size(), got.size()) << set->at().labels().to_string() << " " << mint;
+      for (size_t i = 0; i < want.size(); i++) {
+        EXPECT_EQ(want[i].t, got[i].t);
+        EXPECT_EQ(want[i].v, got[i].v);
+        EXPECT_TRUE(want[i].t >= mint && want[i].t <= maxt);
+      }
+    }
+    ASSERT_TRUE(set->err().ok());
+  }
+  auto d = all();
+  EXPECT_EQ(d["b{}"].size(), 61u);  // 50 + 10 + 1 OOO, one overwrite
+  EXPECT_TRUE(
+      same_samples({d["st{}"].begin(), d["st{}"].end()},
+                   {Sample::stat_set(kNow - 5000, StatSet{1, 2, 3, 4}), V(kNow - 4000, 7)}));
+}
+
 TEST_F(DbTest, RejectsSamplesOutsideTheWindowOneByOne) {
   open();
   auto l = L({{"__name__", "m"}});
