@@ -10,6 +10,10 @@ pkgs=(cmake ninja-build g++ ccache pkg-config make
       libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libroaring-dev libsqlite3-dev zlib1g-dev)
 if [ "$mode" = test ] || [ "$mode" = bench ]; then
   pkgs+=(libgtest-dev libgmock-dev libbenchmark-dev python3 prometheus prometheus-node-exporter curl rsyslog)
+  # Real JavaScript clients (tests/integration/otel_js: the OpenTelemetry JS SDK) need node and
+  # npm; checked as commands, since a NodeSource nodejs package ships npm inside it.
+  command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
+  command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 fi
 if [ "$mode" = bench ]; then
   pkgs+=(clickhouse-server clickhouse-client zstd)
@@ -40,5 +44,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [[ " ${missing[*]} " == *" clickhouse-server "* ]]; then
     $sudo_cmd systemctl stop clickhouse-server 2>/dev/null || true
     $sudo_cmd systemctl disable clickhouse-server 2>/dev/null || true
+  fi
+fi
+# npm packages of the JavaScript client tests, exactly as pinned by their package-lock.json.
+if [ "$mode" = test ] || [ "$mode" = bench ]; then
+  root=$(cd "$(dirname "$0")/.." && pwd)
+  if [ ! -d "$root/tests/integration/otel_js/node_modules" ]; then
+    npm ci --prefix "$root/tests/integration/otel_js" --no-audit --no-fund
+  fi
+  # tests/integration/node: aws-xray-sdk-core for test_xray_sdk.py.
+  if [ ! -d "$root/tests/integration/node/node_modules" ]; then
+    npm ci --prefix "$root/tests/integration/node" --no-audit --no-fund
   fi
 fi

@@ -5,11 +5,13 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 #include "cli/commands.h"
 #include "cli/demo_command.h"
 #include "cli/logs_commands.h"
 #include "cli/patterns_command.h"
+#include "cli/xray_commands.h"
 #include "common/logging.h"
 #include "server/config.h"
 #include "server/server.h"
@@ -23,9 +25,15 @@ int main(int argc, char** argv) {
   // serve
   auto* serve = app.add_subcommand("serve", "Run the server");
   std::string config_path, data_dir, http_listen, log_level;
+  std::optional<std::string> xray_listen;
+  std::optional<std::string> otlp_grpc_listen;
   serve->add_option("--config", config_path, "YAML configuration file");
   serve->add_option("--data-dir", data_dir, "Data directory (default ./data)");
   serve->add_option("--http-listen", http_listen, "HTTP listen address (default 127.0.0.1:4318)");
+  serve->add_option("--xray-listen", xray_listen,
+                    "X-Ray daemon UDP+TCP address (default 127.0.0.1:2000; \"\" = off)");
+  serve->add_option("--otlp-grpc-listen", otlp_grpc_listen,
+                    "OTLP/gRPC listen address (default 127.0.0.1:4317; \"\" = off)");
   serve->add_option("--log-level", log_level, "debug, info, warn or error");
   serve->callback([&] {
     opsight::server::ServerConfig cfg;
@@ -39,6 +47,8 @@ int main(int argc, char** argv) {
     if (!data_dir.empty()) cfg.data_dir = data_dir;
     if (!http_listen.empty()) cfg.http.listen = http_listen;
     if (!log_level.empty()) cfg.log_level = log_level;
+    if (xray_listen) cfg.xray.listen = *xray_listen;
+    if (otlp_grpc_listen) cfg.otlp_grpc.listen = *otlp_grpc_listen;
     opsight::log::init(cfg.log_level);
     std::exit(opsight::server::run_serve(cfg));
   });
@@ -46,6 +56,7 @@ int main(int argc, char** argv) {
   opsight::cli::add_client_commands(app, &server_url);
   opsight::cli::add_patterns_command(app);
   opsight::cli::add_logs_commands(app, &server_url);
+  opsight::cli::add_xray_commands(app, &server_url);
   opsight::cli::add_demo_command(app);
 
   CLI11_PARSE(app, argc, argv);

@@ -16,7 +16,7 @@ namespace {
 
 constexpr int64_t kLiveWindowMs = 1'000;
 constexpr int64_t kMaxBackfillWindowMs = 10'000;
-constexpr double kSpansPerRequest = 9;       // the shop's average, for sizing windows
+constexpr double kSpansPerRequest = 6;       // the shop's average, for sizing windows
 constexpr double kMaxSpansPerPost = 20'000;  // well under the server's per-request limits
 constexpr int kMaxAttempts = 6;
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -48,6 +49,10 @@ struct TracesConfig {
   size_t block_max_spans = 100'000;
   int zstd_level = 6;
   ingest::traces::TraceLimits limits;
+  // Span-derived metrics (apm/span_metrics.h) written at ingest; series beyond the bound are
+  // folded into operation="other".
+  bool span_metrics = true;
+  size_t span_metrics_max_series = 10'000;
 };
 
 // PromQL queries over the Prometheus API (config `promql:`).
@@ -64,6 +69,29 @@ struct SyslogConfig {
   std::string udp_listen;  // e.g. "127.0.0.1:5514"
   std::string tcp_listen;
   size_t max_connections = 64;
+};
+
+// The X-Ray daemon (config `xray:`): UDP segments and the TCP sampling proxy on one port.
+// "" turns it off. When the default address is taken the server starts without it (a warning);
+// an address given in the config must be free.
+inline constexpr std::string_view kDefaultXrayListen = "127.0.0.1:2000";
+struct XrayConfig {
+  std::string listen{kDefaultXrayListen};
+  size_t max_connections = 64;
+};
+
+// OTLP/gRPC (config `otlp_grpc:`): traces, metrics and logs over gRPC, translated onto the
+// OTLP/HTTP handlers (same decoders and limits; messages up to http.max_body_bytes). "" turns it
+// off. When the default address is taken the server starts without it (a warning); an address
+// given in the config must be free.
+inline constexpr std::string_view kDefaultOtlpGrpcListen = "127.0.0.1:4317";
+struct OtlpGrpcConfig {
+  std::string listen{kDefaultOtlpGrpcListen};
+  int workers = 8;
+  size_t max_queued_requests = 256;
+  size_t max_connections = 1024;
+  uint32_t max_concurrent_streams = 100;
+  int64_t idle_timeout_ms = 300'000;
 };
 
 struct WalConfig {
@@ -108,6 +136,8 @@ struct ServerConfig {
   MetricsStorageConfig metrics;
   LogsConfig logs;
   SyslogConfig syslog;
+  XrayConfig xray;
+  OtlpGrpcConfig otlp_grpc;
   PromqlConfig promql;
   TracesConfig traces;
   ingest::Limits limits;

@@ -4,10 +4,13 @@
 #include <pthread.h>
 #include <csignal>
 
+#include "api/aws/xray_api.h"
+#include "api/grpc/grpc_server.h"
 #include "api/http/server.h"
 #include "api/native/logs_api.h"
 #include "api/native/metrics_ingest_api.h"
 #include "api/native/metrics_query_api.h"
+#include "api/native/trace_query_api.h"
 #include "api/native/traces_api.h"
 #include "api/prom/push_api.h"
 #include "api/prom/query_api.h"
@@ -15,6 +18,7 @@
 #include "api/prom/series_api.h"
 #include "api/prom/status_api.h"
 #include "api/prom/targets_api.h"
+#include "apm/span_metrics.h"
 #include "collect/push_registry.h"
 #include "collect/scrape_manager.h"
 #include "common/env.h"
@@ -26,7 +30,9 @@
 #include "rules/notifier.h"
 #include "server/process_metrics.h"
 #include "server/syslog_listener.h"
+#include "server/xray_listener.h"
 #include "storage/logstore/store.h"
+#include "storage/meta/meta_store.h"
 #include "storage/tracestore/store.h"
 #include "storage/tsdb/db.h"
 
@@ -72,6 +78,9 @@ class ServerImpl final : public Server {
     t0 = Clock::real()->mono_ns();
     ASSIGN_OR_RETURN(logs_, storage::logstore::Store::open(lo));
     RETURN_IF_ERROR(open_traces(o.wal_sync, o.wal_sync_interval_ms));
+    ASSIGN_OR_RETURN(
+        meta_, storage::meta::MetaStore::open(join_path(cfg_.data_dir, "meta.db"), Clock::real()));
+    sampling_ = std::make_unique<apm::xray::SamplingService>(meta_.get(), Clock::real());
     log::info("log store open in {} ms", (Clock::real()->mono_ns() - t0) / 1'000'000);
     query::insights::QueryServiceOptions qo;
     qo.max_queries = cfg_.logs.max_queries;
@@ -92,6 +101,8 @@ class ServerImpl final : public Server {
 
     register_process_metrics();
     build_routes();
+    RETURN_IF_ERROR(start_xray());
+    RETURN_IF_ERROR(start_otlp_grpc());
     ASSIGN_OR_RETURN(http_, api::HttpServer::start(cfg_.http, &router_));
     log::info("opsight listening on http://{}:{} (data in {})",
               cfg_.http.listen.substr(0, cfg_.http.listen.rfind(':')), http_->port(),
@@ -113,7 +124,9 @@ class ServerImpl final : public Server {
     shut_ = true;
     ready_ = false;
     if (http_) http_->stop(cfg_.shutdown_drain_ms);
+    if (grpc_) grpc_->stop(cfg_.shutdown_drain_ms);  // before the stores close
     if (syslog_) syslog_->stop();
+    if (xray_) xray_->stop();      // before the trace store closes
     if (scrape_) scrape_->stop();  // before the store closes: scrapes and pushes write to it
     if (push_) push_->stop();
     if (rules_) rules_->stop();  // before the store closes: evaluations write to it
@@ -147,6 +160,63 @@ class ServerImpl final : public Server {
     const int64_t t0 = Clock::real()->mono_ns();
     ASSIGN_OR_RETURN(traces_, storage::tracestore::Store::open(to));
     log::info("trace store open in {} ms", (Clock::real()->mono_ns() - t0) / 1'000'000);
+    return OkStatus();
+  }
+
+  // What the X-Ray front ends share: the sampling service, the trace store, and span metrics
+  // after each commit (as for OTLP).
+  api::XrayApiDeps xray_deps() {
+    return api::XrayApiDeps{sampling_.get(), traces_.get(), cfg_.traces.limits,
+                            span_metrics_hook()};
+  }
+
+  // Span metrics from every committed batch of spans (OTLP and X-Ray alike); empty when off.
+  std::function<void(const storage::Tenant&, std::span<const storage::Span>)> span_metrics_hook() {
+    if (!span_metrics_) return {};
+    return [this](const storage::Tenant& t, std::span<const storage::Span> spans) {
+      Status st = span_metrics_->record(metrics_.get(), t, spans);
+      if (!st.ok()) log::warn("span metrics: {}", st.message());
+    };
+  }
+
+  // The X-Ray daemon (UDP segments, TCP sampling proxy). The default address being taken is a
+  // warning (e.g. a real X-Ray daemon runs on this host); an address from the config must work.
+  Status start_xray() {
+    if (cfg_.xray.listen.empty()) return OkStatus();
+    auto x = XrayListener::start({cfg_.xray.listen, cfg_.xray.max_connections}, xray_deps());
+    if (!x.ok()) {
+      if (cfg_.xray.listen != kDefaultXrayListen) return x.status();
+      log::warn("{}; the X-Ray daemon is off (set xray.listen to use another address)",
+                x.status().message());
+      return OkStatus();
+    }
+    xray_ = std::move(*x);
+    return OkStatus();
+  }
+
+  // OTLP/gRPC on the router built above (same handlers and limits as OTLP/HTTP). The default
+  // address being taken is a warning (e.g. a collector runs on this host); a configured one
+  // must work.
+  Status start_otlp_grpc() {
+    if (cfg_.otlp_grpc.listen.empty()) return OkStatus();
+    api::GrpcServerOptions o;
+    o.listen = cfg_.otlp_grpc.listen;
+    o.workers = cfg_.otlp_grpc.workers;
+    o.max_queued_requests = cfg_.otlp_grpc.max_queued_requests;
+    o.max_connections = cfg_.otlp_grpc.max_connections;
+    o.max_concurrent_streams = cfg_.otlp_grpc.max_concurrent_streams;
+    o.idle_timeout_ms = cfg_.otlp_grpc.idle_timeout_ms;
+    o.max_message_bytes = cfg_.http.max_body_bytes;
+    auto g = api::GrpcServer::start(o, &router_);
+    if (!g.ok()) {
+      if (cfg_.otlp_grpc.listen != kDefaultOtlpGrpcListen) return g.status();
+      log::warn("{}; OTLP/gRPC is off (set otlp_grpc.listen to use another address)",
+                g.status().message());
+      return OkStatus();
+    }
+    grpc_ = std::move(*g);
+    log::info("OTLP/gRPC listening on {}:{}", o.listen.substr(0, o.listen.rfind(':')),
+              grpc_->port());
     return OkStatus();
   }
 
@@ -257,8 +327,16 @@ class ServerImpl final : public Server {
     l.metric_limits = cfg_.limits;
     l.clock = clock;
     api::register_logs_api(router_, l);
-    api::register_traces_api(router_, api::TracesDeps{traces_.get(), cfg_.traces.limits, clock,
-                                                      [this] { return traces_->flush(); }});
+    // Before register_traces_api: GET /api/v1/traces/:id would take /api/v1/traces/search.
+    api::register_trace_query_api(router_, api::TraceQueryDeps{traces_.get(), clock, {}, {}});
+    if (cfg_.traces.span_metrics) {
+      span_metrics_ = std::make_unique<apm::SpanMetrics>(
+          apm::SpanMetricsOptions{cfg_.traces.span_metrics_max_series}, clock);
+    }
+    api::register_traces_api(
+        router_, api::TracesDeps{traces_.get(), cfg_.traces.limits, clock,
+                                 [this] { return traces_->flush(); }, span_metrics_hook()});
+    api::register_xray_api(router_, xray_deps());
     router_.add("POST", "/api/v1/logs/admin/flush", [this](api::HttpRequest&) {
       Status st = logs_->flush();
       if (st.ok()) st = logs_->compact();
@@ -285,14 +363,19 @@ class ServerImpl final : public Server {
   std::unique_ptr<storage::tsdb::Db> metrics_;
   std::unique_ptr<storage::logstore::Store> logs_;
   std::unique_ptr<storage::tracestore::Store> traces_;
+  std::unique_ptr<apm::SpanMetrics> span_metrics_;
   std::unique_ptr<query::insights::LogQueryService> log_queries_;
   std::unique_ptr<SyslogListener> syslog_;
+  std::unique_ptr<storage::meta::MetaStore> meta_;
+  std::unique_ptr<apm::xray::SamplingService> sampling_;
+  std::unique_ptr<XrayListener> xray_;
   std::unique_ptr<rules::Notifier> notifier_;
   std::unique_ptr<rules::Manager> rules_;
   std::unique_ptr<collect::PushRegistry> push_;
   std::unique_ptr<collect::ScrapeManager> scrape_;
   api::Router router_;
   std::unique_ptr<api::HttpServer> http_;
+  std::unique_ptr<api::GrpcServer> grpc_;
   std::atomic<bool> ready_{false};
   const int64_t start_time_ms_ = Clock::real()->now_ms();
   bool shut_ = false;

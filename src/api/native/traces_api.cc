@@ -90,13 +90,15 @@ HttpResponse otlp_traces(const TracesDeps& d, HttpRequest& req) {
                    : ingest::traces::decode_traces_protobuf(*body, d.limits, &batch, &result);
   if (!st.ok()) return otlp_error(req, st);
   if (!batch.spans.empty()) {
-    auto app = d.traces->appender(request_tenant(req));
+    const storage::Tenant tenant = request_tenant(req);
+    auto app = d.traces->appender(tenant);
     st = app->append(batch.spans);
     if (st.ok()) st = app->commit();
     if (!st.ok()) {
       app->rollback();
       return otlp_error(req, st);
     }
+    if (d.after_commit) d.after_commit(tenant, batch.spans);
   }
   probe().accepted->inc(batch.spans.size());
   probe().rejected->inc(result.rejected_spans);

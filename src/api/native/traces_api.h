@@ -10,6 +10,7 @@
 // {"code": "...", "message": "..."}.
 
 #include <functional>
+#include <span>
 
 #include "api/http/http.h"
 #include "common/clock.h"
@@ -24,6 +25,10 @@ struct TracesDeps {
   Clock* clock;
   // Flushes the store's head (the admin endpoint); absent = 501.
   std::function<Status()> flush;
+  // Called with the spans of each request after they were committed (span-derived metrics,
+  // apm/span_metrics.h); absent = nothing. Its errors are logged, not answered: the spans are
+  // stored.
+  std::function<void(const storage::Tenant&, std::span<const storage::Span>)> after_commit;
 };
 
 void register_traces_api(Router& router, const TracesDeps& deps);

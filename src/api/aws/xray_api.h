@@ -1,0 +1,66 @@
+#pragma once
+// The X-Ray front end (AWS X-Ray API reference, REST-JSON protocol; docs/xray.md has examples).
+//
+// On the main HTTP port (AWS CLI / SDKs with --endpoint-url):
+//   POST /CreateSamplingRule          {"SamplingRule": {...}}        -> {"SamplingRuleRecord"}
+//   POST /UpdateSamplingRule          {"SamplingRuleUpdate": {...}}  -> {"SamplingRuleRecord"}
+//   POST /DeleteSamplingRule          {"RuleName"} | {"RuleARN"}      -> {"SamplingRuleRecord"}
+//   POST /GetSamplingRules            {}                              -> {"SamplingRuleRecords"}
+//   POST /SamplingTargets             GetSamplingTargets (also at /GetSamplingTargets)
+//   POST /SamplingStatisticSummaries  GetSamplingStatisticSummaries
+//   POST /TraceSegments               PutTraceSegments {"TraceSegmentDocuments": ["{...}"]}
+// Times are epoch seconds (JSON numbers). Errors: HTTP 400/429/500 with the header
+// x-amzn-ErrorType and {"__type": "InvalidRequestException", "message": "..."}.
+//
+// On the daemon's TCP port (the X-Ray daemon's sampling proxy, what the X-Ray SDKs call):
+//   POST /GetSamplingRules, POST /SamplingTargets — the same answers, with the time style of
+//   daemon_time_style().
+
+#include <cstddef>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/http/http.h"
+#include "apm/xray_sampling/sampling_service.h"
+#include "ingest/traces/otlp_traces_model.h"
+#include "storage/trace_store.h"
+
+namespace opsight::api {
+
+struct XrayApiDeps {
+  apm::xray::SamplingService* sampling;
+  storage::TraceStore* traces;  // PutTraceSegments; nullptr = 501
+  ingest::traces::TraceLimits limits;
+  // Called with the spans of every successful commit (span-derived metrics); may be empty.
+  std::function<void(const storage::Tenant&, std::span<const storage::Span>)> after_commit;
+};
+
+void register_xray_api(Router& router, const XrayApiDeps& deps);
+void register_xray_daemon_api(Router& router, const XrayApiDeps& deps);
+
+// The time style of a request on the daemon port: aws-xray-sdk-core (Node.js) sends its
+// sampling requests with Node's bare http.request, i.e. without a User-Agent header, and parses
+// times its own way (apm::xray::TimeStyle::kXraySdkNode); every AWS SDK, Go's net/http, Java,
+// Python and curl send a User-Agent and get AWS's wire form (kEpochSeconds).
+apm::xray::TimeStyle daemon_time_style(const HttpRequest& req);
+
+struct XrayIngestResult {
+  size_t documents = 0;
+  size_t spans = 0;
+  // (index of the document, the rule it breaks) for every rejected document.
+  std::vector<std::pair<size_t, std::string>> rejected;
+};
+
+// Decodes X-Ray segment documents and appends and commits their spans (durable on return).
+// Bad documents are rejected one by one; the good ones are stored. A non-ok status (the store
+// refused the commit) means nothing of this call was stored. Counts into the self-metrics
+// opsight_xray_segments_received_total / _rejected_total and
+// opsight_ingest_spans_accepted_total{protocol="xray"}.
+// `deps.traces` must be set; deps.after_commit (when set) sees the committed spans.
+Result<XrayIngestResult> write_xray_segments(const XrayApiDeps& deps, const storage::Tenant& tenant,
+                                             std::span<const std::string_view> documents);
+
+}  // namespace opsight::api
