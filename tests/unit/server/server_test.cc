@@ -10,52 +10,12 @@
 #include "common/clock.h"
 #include "common/logging.h"
 #include "net/http_client.h"
+#include "server_fixture.h"
 
 namespace opsight::server {
 namespace {
 
-class ServerTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("opsight_server_test_" + std::to_string(std::random_device{}()));
-    cfg_.data_dir = dir_.string();
-    cfg_.http.listen = "127.0.0.1:0";
-    cfg_.http.workers = 4;
-    start();
-  }
-  void TearDown() override {
-    server_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  void start() {
-    auto s = Server::start(cfg_);
-    ASSERT_TRUE(s.ok()) << s.status().to_string();
-    server_ = std::move(*s);
-    base_ = "http://127.0.0.1:" + std::to_string(server_->http_port());
-  }
-  void restart() {
-    ASSERT_TRUE(server_->shutdown().ok());
-    server_.reset();
-    start();
-  }
-  net::ClientResponse get(const std::string& path) {
-    auto r = net::http_request("GET", base_ + path);
-    EXPECT_TRUE(r.ok()) << r.status().to_string();
-    return r.ok() ? *r : net::ClientResponse{};
-  }
-  net::ClientResponse post(const std::string& path, const std::string& body,
-                           const std::string& type = "application/json") {
-    auto r = net::http_request("POST", base_ + path, body, {{"Content-Type", type}});
-    EXPECT_TRUE(r.ok()) << r.status().to_string();
-    return r.ok() ? *r : net::ClientResponse{};
-  }
-
-  std::filesystem::path dir_;
-  ServerConfig cfg_;
-  std::unique_ptr<Server> server_;
-  std::string base_;
-};
+class ServerTest : public ServerFixture {};
 
 TEST_F(ServerTest, HealthReadyAndSelfMetrics) {
   EXPECT_EQ(get("/healthz").status, 200);

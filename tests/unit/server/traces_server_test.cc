@@ -9,49 +9,16 @@
 #include "common/clock.h"
 #include "net/http_client.h"
 #include "server/server.h"
+#include "server_fixture.h"
 #include "wire/compression.h"
 #include "wire/protobuf.h"
 
 namespace opsight::server {
 namespace {
 
-class TracesServerTest : public ::testing::Test {
+class TracesServerTest : public ServerFixture {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("opsight_traces_server_test_" + std::to_string(std::random_device{}()));
-    cfg_.data_dir = dir_.string();
-    cfg_.http.listen = "127.0.0.1:0";
-    cfg_.http.workers = 2;
-    start();
-  }
-  void TearDown() override {
-    server_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  void start() {
-    auto s = Server::start(cfg_);
-    ASSERT_TRUE(s.ok()) << s.status().to_string();
-    server_ = std::move(*s);
-    base_ = "http://127.0.0.1:" + std::to_string(server_->http_port());
-  }
-  void restart() {
-    ASSERT_TRUE(server_->shutdown().ok());
-    server_.reset();
-    start();
-  }
-  net::ClientResponse request(const std::string& method, const std::string& path,
-                              const std::string& body = "",
-                              std::vector<std::pair<std::string, std::string>> headers = {}) {
-    auto r = net::http_request(method, base_ + path, body, headers);
-    EXPECT_TRUE(r.ok()) << r.status().to_string();
-    return r.ok() ? *r : net::ClientResponse{};
-  }
-
-  std::filesystem::path dir_;
-  ServerConfig cfg_;
-  std::unique_ptr<Server> server_;
-  std::string base_;
+  TracesServerTest() : ServerFixture(2) {}
 };
 
 std::string now_ns(int64_t offset_ms = 0) {
