@@ -183,14 +183,25 @@ class ServerImpl final : public Server {
   // warning (e.g. a real X-Ray daemon runs on this host); an address from the config must work.
   Status start_xray() {
     if (cfg_.xray.listen.empty()) return OkStatus();
-    auto x = XrayListener::start({cfg_.xray.listen, cfg_.xray.max_connections}, xray_deps());
-    if (!x.ok()) {
-      if (cfg_.xray.listen != kDefaultXrayListen) return x.status();
-      log::warn("{}; the X-Ray daemon is off (set xray.listen to use another address)",
-                x.status().message());
+    return keep_listener(
+        XrayListener::start({cfg_.xray.listen, cfg_.xray.max_connections}, xray_deps()),
+        cfg_.xray.listen, kDefaultXrayListen, "the X-Ray daemon", "xray.listen", &xray_);
+  }
+
+  // A listener that cannot bind its *default* address stays off with a warning (a real X-Ray
+  // daemon or OpenTelemetry collector may own that port on this host); an address the
+  // configuration names must work.
+  template <typename T>
+  static Status keep_listener(Result<std::unique_ptr<T>> started, const std::string& listen,
+                              std::string_view default_listen, std::string_view what,
+                              std::string_view key, std::unique_ptr<T>* out) {
+    if (started.ok()) {
+      *out = std::move(*started);
       return OkStatus();
     }
-    xray_ = std::move(*x);
+    if (listen != default_listen) return started.status();
+    log::warn("{}; {} is off (set {} to use another address)", started.status().message(), what,
+              key);
     return OkStatus();
   }
 
@@ -207,16 +218,12 @@ class ServerImpl final : public Server {
     o.max_concurrent_streams = cfg_.otlp_grpc.max_concurrent_streams;
     o.idle_timeout_ms = cfg_.otlp_grpc.idle_timeout_ms;
     o.max_message_bytes = cfg_.http.max_body_bytes;
-    auto g = api::GrpcServer::start(o, &router_);
-    if (!g.ok()) {
-      if (cfg_.otlp_grpc.listen != kDefaultOtlpGrpcListen) return g.status();
-      log::warn("{}; OTLP/gRPC is off (set otlp_grpc.listen to use another address)",
-                g.status().message());
-      return OkStatus();
+    RETURN_IF_ERROR(keep_listener(api::GrpcServer::start(o, &router_), o.listen,
+                                  kDefaultOtlpGrpcListen, "OTLP/gRPC", "otlp_grpc.listen", &grpc_));
+    if (grpc_) {
+      log::info("OTLP/gRPC listening on {}:{}", o.listen.substr(0, o.listen.rfind(':')),
+                grpc_->port());
     }
-    grpc_ = std::move(*g);
-    log::info("OTLP/gRPC listening on {}:{}", o.listen.substr(0, o.listen.rfind(':')),
-              grpc_->port());
     return OkStatus();
   }
 

@@ -21,6 +21,7 @@
 #include "ingest/logs/log_writer.h"
 #include "ingest/logs/syslog.h"
 #include "ingest/logs/syslog_framer.h"
+#include "net/listen_address.h"
 
 namespace opsight::server {
 namespace {
@@ -45,26 +46,8 @@ Probe& probe() {
   return p;
 }
 
-Result<sockaddr_in> parse_listen(const std::string& listen) {
-  size_t colon = listen.rfind(':');
-  if (colon == std::string::npos) {
-    return Status::invalid_argument(fmt::format("listen address \"{}\" is not host:port", listen));
-  }
-  std::string host = listen.substr(0, colon);
-  if (host.empty() || host == "localhost") host = "127.0.0.1";
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  int port = std::atoi(listen.c_str() + colon + 1);
-  if (port < 0 || port > 65535 || inet_pton(AF_INET, host.c_str(), &a.sin_addr) != 1) {
-    return Status::invalid_argument(
-        fmt::format("listen address \"{}\": need an IPv4 address and a port", listen));
-  }
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  return a;
-}
-
 Result<int> bind_socket(const std::string& listen, int type, uint16_t* port) {
-  ASSIGN_OR_RETURN(sockaddr_in a, parse_listen(listen));
+  ASSIGN_OR_RETURN(sockaddr_in a, net::ipv4_listen_address(listen, "syslog listen address"));
   int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
   if (fd < 0) return Status::io_error(fmt::format("socket: {}", std::strerror(errno)));
   int one = 1;

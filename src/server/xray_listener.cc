@@ -1,7 +1,6 @@
 // The X-Ray daemon: UDP segments and the TCP sampling proxy (xray_listener.h).
 #include "server/xray_listener.h"
 
-#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -20,6 +19,7 @@
 #include "common/logging.h"
 #include "common/self_metrics.h"
 #include "ingest/aws/xray_segment.h"
+#include "net/listen_address.h"
 
 namespace opsight::server {
 namespace {
@@ -35,24 +35,6 @@ metrics::Counter* dropped_counter() {
   return c;
 }
 
-Result<sockaddr_in> parse_listen(const std::string& listen) {
-  const size_t colon = listen.rfind(':');
-  if (colon == std::string::npos) {
-    return Status::invalid_argument(fmt::format("xray.listen \"{}\" is not host:port", listen));
-  }
-  std::string host = listen.substr(0, colon);
-  if (host.empty() || host == "localhost") host = "127.0.0.1";
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  const int port = std::atoi(listen.c_str() + colon + 1);
-  if (port < 0 || port > 65535 || inet_pton(AF_INET, host.c_str(), &a.sin_addr) != 1) {
-    return Status::invalid_argument(
-        fmt::format("xray.listen \"{}\": need an IPv4 address and a port", listen));
-  }
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  return a;
-}
-
 class ListenerImpl final : public XrayListener {
  public:
   explicit ListenerImpl(const api::XrayApiDeps& deps) : deps_(deps) {
@@ -61,7 +43,7 @@ class ListenerImpl final : public XrayListener {
   ~ListenerImpl() override { stop(); }
 
   Status open(const XrayDaemonOptions& o) {
-    ASSIGN_OR_RETURN(sockaddr_in addr, parse_listen(o.listen));
+    ASSIGN_OR_RETURN(sockaddr_in addr, net::ipv4_listen_address(o.listen, "xray.listen"));
     // TCP first (the HTTP server picks the port when it is 0), then UDP on the same port.
     api::HttpServerOptions ho;
     ho.listen = o.listen;

@@ -4,7 +4,6 @@
 
 #include <array>
 #include <atomic>
-#include <charconv>
 #include <chrono>
 #include <thread>
 #include <variant>
@@ -14,6 +13,7 @@
 #include "common/self_metrics.h"
 #include "common/work_queue.h"
 #include "net/http2/session.h"
+#include "net/tcp_listen.h"
 
 namespace opsight::api {
 namespace {
@@ -85,38 +85,7 @@ class ServerImpl final : public GrpcServer {
   ~ServerImpl() override { stop(0); }
 
   Status listen() {
-    auto colon = options_.listen.rfind(':');
-    if (colon == std::string::npos) {
-      return Status::invalid_argument("otlp_grpc.listen \"" + options_.listen +
-                                      "\" must be host:port");
-    }
-    std::string host = options_.listen.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-    const std::string port_s = options_.listen.substr(colon + 1);
-    error_code ec;
-    auto addr = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
-    if (ec) {
-      tcp::resolver resolver(ioc_);
-      auto res = resolver.resolve(host, port_s, ec);
-      if (ec || res.empty()) {
-        return Status::invalid_argument("cannot resolve otlp_grpc listen host \"" + host + "\"");
-      }
-      addr = res.begin()->endpoint().address();
-    }
-    unsigned long port = 0;
-    auto [p, perr] = std::from_chars(port_s.data(), port_s.data() + port_s.size(), port);
-    if (perr != std::errc() || p != port_s.data() + port_s.size() || port > 65535) {
-      return Status::invalid_argument("invalid port in otlp_grpc.listen \"" + options_.listen +
-                                      "\"");
-    }
-    tcp::endpoint ep(addr, static_cast<uint16_t>(port));
-    acceptor_.open(ep.protocol(), ec);
-    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(ep, ec);
-    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-      return Status::unavailable("cannot listen on " + options_.listen + ": " + ec.message());
-    }
+    RETURN_IF_ERROR(net::open_tcp_acceptor(acceptor_, options_.listen, "otlp_grpc.listen"));
     port_ = acceptor_.local_endpoint().port();
     accept();
     for (int i = 0; i < std::max(1, options_.io_threads); i++) {

@@ -11,6 +11,7 @@
 #include "common/logging.h"
 #include "common/self_metrics.h"
 #include "common/work_queue.h"
+#include "net/tcp_listen.h"
 
 namespace opsight::api {
 namespace {
@@ -75,38 +76,7 @@ class ServerImpl final : public HttpServer {
   ~ServerImpl() override { stop(0); }
 
   Status listen() {
-    auto colon = options_.listen.rfind(':');
-    if (colon == std::string::npos) {
-      return Status::invalid_argument("http listen address \"" + options_.listen +
-                                      "\" must be host:port");
-    }
-    std::string host = options_.listen.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-    std::string port_s = options_.listen.substr(colon + 1);
-    beast::error_code ec;
-    auto addr = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
-    if (ec) {
-      tcp::resolver resolver(ioc_);
-      auto res = resolver.resolve(host, port_s, ec);
-      if (ec || res.empty()) {
-        return Status::invalid_argument("cannot resolve listen host \"" + host + "\"");
-      }
-      addr = res.begin()->endpoint().address();
-    }
-    unsigned long port = 0;
-    try {
-      port = std::stoul(port_s);
-    } catch (...) {
-      return Status::invalid_argument("invalid port in listen address \"" + options_.listen + "\"");
-    }
-    tcp::endpoint ep(addr, static_cast<uint16_t>(port));
-    acceptor_.open(ep.protocol(), ec);
-    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(ep, ec);
-    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-      return Status::unavailable("cannot listen on " + options_.listen + ": " + ec.message());
-    }
+    RETURN_IF_ERROR(net::open_tcp_acceptor(acceptor_, options_.listen, "http listen address"));
     port_ = acceptor_.local_endpoint().port();
     accept();
     for (int i = 0; i < std::max(1, options_.io_threads); i++) {
