@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "common/hex.h"
 #include "common/time_util.h"
 #include "demo/otlp_encode.h"
 #include "demo/shop.h"
@@ -72,16 +73,10 @@ class Sender {
 
 // Appends the hex id of every `every`-th root span's trace.
 void write_trace_ids(const Telemetry& tel, uint64_t every, uint64_t* seq, std::ofstream* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
   for (const auto& [name, svc] : tel) {
     for (const auto& s : svc.spans) {
       if (!s.parent_span_id.empty() || (*seq)++ % std::max<uint64_t>(every, 1) != 0) continue;
-      std::string hex;
-      for (unsigned char c : s.trace_id) {
-        hex += kHex[c >> 4];
-        hex += kHex[c & 15];
-      }
-      *out << hex << '\n';
+      *out << hex_encode(s.trace_id) << '\n';
     }
   }
   out->flush();

@@ -141,15 +141,8 @@ Status decode_logs_json(std::string_view body, int64_t now_ms, const LogLimits& 
 }
 
 std::string encode_logs_response_json(const OtlpLogsResult& result) {
-  if (result.rejected_log_records == 0 && result.error_message.empty()) return "{}";
-  opsight::json::Writer w;
-  w.begin_object().key("partialSuccess").begin_object();
-  if (result.rejected_log_records != 0) {
-    w.kv("rejectedLogRecords", std::to_string(result.rejected_log_records));
-  }
-  if (!result.error_message.empty()) w.kv("errorMessage", result.error_message);
-  w.end_object().end_object();
-  return w.take();
+  return otlp::encode_partial_success_json("rejectedLogRecords", result.rejected_log_records,
+                                           result.error_message);
 }
 
 }  // namespace opsight::ingest::logs

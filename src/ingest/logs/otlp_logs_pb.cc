@@ -87,13 +87,7 @@ Status decode_logs_protobuf(std::string_view body, int64_t now_ms, const LogLimi
 }
 
 std::string encode_logs_response_protobuf(const OtlpLogsResult& result) {
-  if (result.rejected_log_records == 0 && result.error_message.empty()) return {};
-  wire::pb::Writer partial;
-  if (result.rejected_log_records != 0) partial.varint(1, result.rejected_log_records);
-  if (!result.error_message.empty()) partial.bytes(2, result.error_message);
-  wire::pb::Writer resp;
-  resp.message(1, partial.str());
-  return resp.take();
+  return otlp::encode_partial_success_pb(result.rejected_log_records, result.error_message);
 }
 
 }  // namespace opsight::ingest::logs

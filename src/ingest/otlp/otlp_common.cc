@@ -83,13 +83,6 @@ void append_json(std::string& out, const AnyValue& v) {
   }
 }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 int base64_digit(char c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';
   if (c >= 'a' && c <= 'z') return c - 'a' + 26;
@@ -318,29 +311,25 @@ bool base64_decode(std::string_view text, std::string* out) {
   return true;
 }
 
-bool hex_decode(std::string_view text, std::string* out) {
-  out->clear();
-  if (text.size() % 2 != 0) return false;
-  out->reserve(text.size() / 2);
-  for (size_t i = 0; i < text.size(); i += 2) {
-    int hi = hex_digit(text[i]);
-    int lo = hex_digit(text[i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out->push_back(static_cast<char>((hi << 4) | lo));
-  }
-  return true;
+std::string encode_partial_success_pb(uint64_t rejected, std::string_view error_message) {
+  if (rejected == 0 && error_message.empty()) return {};
+  wire::pb::Writer partial;
+  if (rejected != 0) partial.varint(1, rejected);
+  if (!error_message.empty()) partial.bytes(2, error_message);
+  wire::pb::Writer resp;
+  resp.message(1, partial.str());
+  return resp.take();
 }
 
-std::string hex_encode(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (char c : bytes) {
-    auto b = static_cast<unsigned char>(c);
-    out += kDigits[b >> 4];
-    out += kDigits[b & 15];
-  }
-  return out;
+std::string encode_partial_success_json(std::string_view rejected_key, uint64_t rejected,
+                                        std::string_view error_message) {
+  if (rejected == 0 && error_message.empty()) return "{}";
+  opsight::json::Writer w;
+  w.begin_object().key("partialSuccess").begin_object();
+  if (rejected != 0) w.kv(rejected_key, std::to_string(rejected));
+  if (!error_message.empty()) w.kv("errorMessage", error_message);
+  w.end_object().end_object();
+  return w.take();
 }
 
 }  // namespace opsight::ingest::otlp

@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/hex.h"
 #include "common/status.h"
 
 namespace opsight::ingest::otlp {
@@ -114,8 +115,17 @@ const AnyValue* find_attribute(const std::vector<KeyValue>& attrs, std::string_v
 // URL-safe alphabet; returns false on any other character.
 std::string base64_encode(std::string_view bytes);
 bool base64_decode(std::string_view text, std::string* out);
-// Lower/upper case hex; false on odd length or a non-hex character.
-bool hex_decode(std::string_view text, std::string* out);
-std::string hex_encode(std::string_view bytes);
+// Hex ids (common/hex.h).
+using opsight::hex_decode;
+using opsight::hex_encode;
+
+// Export<Signal>ServiceResponse{Export<Signal>PartialSuccess partial_success = 1
+//   {int64 rejected_<items> = 1; string error_message = 2;}}, the same shape for metrics, logs
+// and traces: empty (a full success) when nothing was rejected and there is no message.
+std::string encode_partial_success_pb(uint64_t rejected, std::string_view error_message);
+// Its OTLP/JSON form: "{}" or {"partialSuccess": {"<rejected_key>": "<n>" (int64 as a string),
+// "errorMessage": "..."}}.
+std::string encode_partial_success_json(std::string_view rejected_key, uint64_t rejected,
+                                        std::string_view error_message);
 
 }  // namespace opsight::ingest::otlp

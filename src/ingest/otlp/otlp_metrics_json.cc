@@ -368,15 +368,8 @@ Status decode_metrics_json(std::string_view body, MetricBatch* out, OtlpResult* 
 }
 
 std::string encode_metrics_response_json(const OtlpResult& result) {
-  if (result.rejected_data_points == 0 && result.error_message.empty()) return "{}";
-  opsight::json::Writer w;
-  w.begin_object().key("partialSuccess").begin_object();
-  if (result.rejected_data_points != 0) {
-    w.kv("rejectedDataPoints", std::to_string(result.rejected_data_points));
-  }
-  if (!result.error_message.empty()) w.kv("errorMessage", result.error_message);
-  w.end_object().end_object();
-  return w.take();
+  return encode_partial_success_json("rejectedDataPoints", result.rejected_data_points,
+                                     result.error_message);
 }
 
 }  // namespace opsight::ingest::otlp

@@ -319,13 +319,7 @@ Status decode_metrics_protobuf(std::string_view body, MetricBatch* out, OtlpResu
 }
 
 std::string encode_metrics_response_protobuf(const OtlpResult& result) {
-  if (result.rejected_data_points == 0 && result.error_message.empty()) return {};
-  wire::pb::Writer partial;
-  if (result.rejected_data_points != 0) partial.varint(1, result.rejected_data_points);
-  if (!result.error_message.empty()) partial.bytes(2, result.error_message);
-  wire::pb::Writer resp;
-  resp.message(1, partial.str());
-  return resp.take();
+  return encode_partial_success_pb(result.rejected_data_points, result.error_message);
 }
 
 }  // namespace opsight::ingest::otlp

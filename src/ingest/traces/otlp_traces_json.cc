@@ -216,13 +216,8 @@ Status decode_traces_json(std::string_view body, const TraceLimits& limits, Trac
 }
 
 std::string encode_traces_response_json(const OtlpTracesResult& result) {
-  if (result.rejected_spans == 0 && result.error_message.empty()) return "{}";
-  opsight::json::Writer w;
-  w.begin_object().key("partialSuccess").begin_object();
-  if (result.rejected_spans != 0) w.kv("rejectedSpans", std::to_string(result.rejected_spans));
-  if (!result.error_message.empty()) w.kv("errorMessage", result.error_message);
-  w.end_object().end_object();
-  return w.take();
+  return otlp::encode_partial_success_json("rejectedSpans", result.rejected_spans,
+                                           result.error_message);
 }
 
 }  // namespace opsight::ingest::traces

@@ -12,11 +12,13 @@ namespace {
 
 using wire::pb::Reader;
 
-Status parse_key_value(Reader& r, const std::string& path, std::vector<otlp::KeyValue>* out,
+// One KeyValue of `path`'s attributes; the error path "<path>.attributes" is built only on error
+// (this runs for every attribute of every span).
+Status parse_attribute(Reader& r, const std::string& path, std::vector<otlp::KeyValue>* out,
                        otlp::DecodeBudget* budget) {
   otlp::KeyValue kv;
   Status st = otlp::decode_key_value_pb(r.bytes(), &kv, budget);
-  if (!st.ok()) return otlp::pb_malformed(path, st.message());
+  if (!st.ok()) return otlp::pb_malformed(path + ".attributes", st.message());
   out->push_back(std::move(kv));
   return OkStatus();
 }
@@ -34,7 +36,7 @@ Status parse_event(std::string_view data, const std::string& path, OtlpSpanEvent
         e->name = std::string(r.bytes());
         break;
       case 3:
-        RETURN_IF_ERROR(parse_key_value(r, path + ".attributes", &e->attributes, budget));
+        RETURN_IF_ERROR(parse_attribute(r, path, &e->attributes, budget));
         break;
       case 4:
         e->dropped_attributes_count = r.uint32();
@@ -62,7 +64,7 @@ Status parse_link(std::string_view data, const std::string& path, OtlpSpanLink* 
         l->trace_state = std::string(r.bytes());
         break;
       case 4:
-        RETURN_IF_ERROR(parse_key_value(r, path + ".attributes", &l->attributes, budget));
+        RETURN_IF_ERROR(parse_attribute(r, path, &l->attributes, budget));
         break;
       case 5:
         l->dropped_attributes_count = r.uint32();
@@ -120,7 +122,7 @@ Status parse_span(std::string_view data, const std::string& path, OtlpSpan* s,
         s->end_time_unix_nano = r.fixed64();
         break;
       case 9:
-        RETURN_IF_ERROR(parse_key_value(r, path + ".attributes", &s->attributes, budget));
+        RETURN_IF_ERROR(parse_attribute(r, path, &s->attributes, budget));
         break;
       case 10:
         s->dropped_attributes_count = r.uint32();
@@ -178,13 +180,7 @@ Status decode_traces_protobuf(std::string_view body, const TraceLimits& limits, 
 }
 
 std::string encode_traces_response_protobuf(const OtlpTracesResult& result) {
-  if (result.rejected_spans == 0 && result.error_message.empty()) return {};
-  wire::pb::Writer partial;
-  if (result.rejected_spans != 0) partial.varint(1, result.rejected_spans);
-  if (!result.error_message.empty()) partial.bytes(2, result.error_message);
-  wire::pb::Writer resp;
-  resp.message(1, partial.str());
-  return resp.take();
+  return otlp::encode_partial_success_pb(result.rejected_spans, result.error_message);
 }
 
 }  // namespace opsight::ingest::traces
