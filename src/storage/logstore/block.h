@@ -33,6 +33,7 @@
 
 #include "common/env.h"
 #include "common/status.h"
+#include "storage/block_names.h"
 #include "storage/log_store.h"
 #include "storage/logstore/token_filter.h"
 
@@ -181,7 +182,11 @@ class LogBlock {
 };
 
 // Block file names: "<16 hex digits of the id>.block".
-std::string block_file_name(uint64_t id);
-bool parse_block_file_name(std::string_view name, uint64_t* id);
+inline std::string block_file_name(uint64_t id) {
+  return block_name(id, ".block");
+}
+inline bool parse_block_file_name(std::string_view name, uint64_t* id) {
+  return parse_block_name(name, ".block", id);
+}
 
 }  // namespace opsight::storage::logstore

@@ -35,6 +35,7 @@
 #include "common/bloom_filter.h"
 #include "common/env.h"
 #include "common/status.h"
+#include "storage/block_names.h"
 #include "storage/trace_store.h"
 
 namespace opsight::storage::tracestore {
@@ -209,7 +210,11 @@ class TraceBlock {
 };
 
 // Block file names: "<16 hex digits of the id>.tblock".
-std::string block_file_name(uint64_t id);
-bool parse_block_file_name(std::string_view name, uint64_t* id);
+inline std::string block_file_name(uint64_t id) {
+  return block_name(id, ".tblock");
+}
+inline bool parse_block_file_name(std::string_view name, uint64_t* id) {
+  return parse_block_name(name, ".tblock", id);
+}
 
 }  // namespace opsight::storage::tracestore

@@ -345,30 +345,4 @@ Result<std::string> build_block(const BlockBuildOptions& options,
   return file;
 }
 
-std::string block_file_name(uint64_t id) {
-  static const char* kHex = "0123456789abcdef";
-  std::string s(16, '0');
-  for (int i = 15; i >= 0; i--, id >>= 4) s[i] = kHex[id & 15];
-  return s + ".tblock";
-}
-
-bool parse_block_file_name(std::string_view name, uint64_t* id) {
-  if (name.size() != 23 || !name.ends_with(".tblock")) return false;
-  uint64_t v = 0;
-  for (int i = 0; i < 16; i++) {
-    const char c = name[i];
-    int d;
-    if (c >= '0' && c <= '9') {
-      d = c - '0';
-    } else if (c >= 'a' && c <= 'f') {
-      d = c - 'a' + 10;
-    } else {
-      return false;
-    }
-    v = (v << 4) | static_cast<uint64_t>(d);
-  }
-  *id = v;
-  return true;
-}
-
 }  // namespace opsight::storage::tracestore

@@ -4,7 +4,6 @@
 #include <zstd.h>
 
 #include <algorithm>
-#include <cinttypes>
 #include <cstdio>
 #include <map>
 #include <unordered_map>
@@ -80,30 +79,6 @@ Result<std::string> read_range(const RandomAccessFile& f, uint64_t offset, uint6
 
 // ---------------------------------------------------------------------------------------------
 // meta.json
-
-std::string block_dir_name(uint64_t id) {
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016" PRIx64, id);
-  return buf;
-}
-
-bool parse_block_dir_name(std::string_view name, uint64_t* id) {
-  if (name.size() != 16) return false;
-  uint64_t v = 0;
-  for (char c : name) {
-    int d;
-    if (c >= '0' && c <= '9') {
-      d = c - '0';
-    } else if (c >= 'a' && c <= 'f') {
-      d = c - 'a' + 10;
-    } else {
-      return false;
-    }
-    v = v * 16 + static_cast<uint64_t>(d);
-  }
-  *id = v;
-  return true;
-}
 
 std::string BlockMeta::to_json() const {
   json::Writer w;

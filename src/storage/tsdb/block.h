@@ -32,6 +32,7 @@
 #include "common/env.h"
 #include "common/labels.h"
 #include "common/status.h"
+#include "storage/block_names.h"
 #include "storage/sample.h"
 #include "storage/tsdb/chunk.h"
 #include "storage/tsdb/index.h"
@@ -58,8 +59,13 @@ struct BlockMeta {
   static Result<BlockMeta> parse(std::string_view json);
 };
 
-std::string block_dir_name(uint64_t id);  // 16 lower-case hex digits
-bool parse_block_dir_name(std::string_view name, uint64_t* id);
+// 16 lower-case hex digits (storage/block_names.h).
+inline std::string block_dir_name(uint64_t id) {
+  return block_name(id, "");
+}
+inline bool parse_block_dir_name(std::string_view name, uint64_t* id) {
+  return parse_block_name(name, "", id);
+}
 
 class BlockWriter {
  public:
