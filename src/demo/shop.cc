@@ -130,8 +130,7 @@ storage::Span Shop::new_span(Call& c, const std::string& service, const std::str
 
 void Shop::record_request(const std::string& service, const std::string& method,
                           const std::string& route, int status, double seconds) {
-  std::string key = service + '\0' + method + '\0' + route + '\0' + std::to_string(status);
-  HistogramState& h = histograms_[key];
+  HistogramState& h = histograms_[{service, method, route, status}];
   if (h.counts.empty()) h.counts.assign(kDurationBounds.size() + 1, 0);
   size_t b = std::lower_bound(kDurationBounds.begin(), kDurationBounds.end(), seconds) -
              kDurationBounds.begin();
@@ -380,24 +379,17 @@ void Shop::metrics(int64_t t_ms, Telemetry* out) {
     return p;
   };
   for (const auto& [key, h] : histograms_) {
-    std::vector<std::string> parts;
-    size_t from = 0;
-    for (size_t i = 0; i <= key.size(); ++i) {
-      if (i == key.size() || key[i] == '\0') {
-        parts.push_back(key.substr(from, i - from));
-        from = i + 1;
-      }
-    }
+    const auto& [service, method, route, status] = key;
     MetricPoint p = point("http.server.request.duration", "s", "Duration of HTTP server requests.",
                           MetricPoint::Type::kHistogram, 0);
-    p.attributes = {{"http.request.method", parts[1]},
-                    {"http.route", parts[2]},
-                    {"http.response.status_code", parts[3]}};
+    p.attributes = {{"http.request.method", method},
+                    {"http.route", route},
+                    {"http.response.status_code", std::to_string(status)}};
     p.bounds = kDurationBounds;
     p.bucket_counts = h.counts;
     p.count = h.count;
     p.sum = h.sum;
-    sink(out, parts[0]).metrics.push_back(std::move(p));
+    sink(out, service).metrics.push_back(std::move(p));
   }
   // CPU: the share of two cores busy with the work done since the last call, plus a floor.
   const double window_s = std::max(1.0, static_cast<double>(t_ms - busy_window_start_ms_) / 1000);

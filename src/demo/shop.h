@@ -30,6 +30,7 @@
 #include <map>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "demo/faults.h"
@@ -96,8 +97,9 @@ class Shop {
   uint64_t requests_ = 0;
   uint64_t spans_ = 0;
   // Cumulative metric state.
-  std::map<std::string, HistogramState> histograms_;  // key: service\0method\0route\0status
-  std::map<std::string, double> busy_seconds_;        // service -> work time in the window
+  // By (service, method, route, status code).
+  std::map<std::tuple<std::string, std::string, std::string, int>, HistogramState> histograms_;
+  std::map<std::string, double> busy_seconds_;  // service -> work time in the window
   int64_t busy_window_start_ms_ = -1;
   uint64_t db_operations_ = 0;
   uint64_t published_ = 0;

@@ -236,6 +236,23 @@ class OpsightServer:
 
 
 
+
+def logs_insights(base, query, groups, start_s, end_s):
+    """Runs a Logs Insights query (POST /api/v1/logs/query, then polls) and returns (rows as
+    {field: value} dicts, statistics); fails unless it completes."""
+    status, body = http_request("POST", base + "/api/v1/logs/query?" + urllib.parse.urlencode(
+        {"query": query, "group": groups, "start": str(start_s), "end": str(end_s)}, doseq=True))
+    if status != 200:
+        fail(f"logs query {query!r}: HTTP {status}: {body[:300]!r}")
+    qid = json.loads(body)["queryId"]
+    for _ in range(60):
+        res = get_json(base + f"/api/v1/logs/query/{qid}?wait=5")
+        if res["status"] not in ("Scheduled", "Running"):
+            break
+    if res["status"] != "Complete":
+        fail(f"query {query!r} ended {res['status']}: {res.get('error')}")
+    return [{c["field"]: c["value"] for c in row} for row in res["results"]], res["statistics"]
+
 # --- Debian's prometheus, started for real on 127.0.0.1 ---------------------------------------
 
 def find_prometheus():

@@ -34,21 +34,6 @@ def promql(srv, query, t_s):
     return float(result[0]["value"][1]) if result else 0.0
 
 
-def insights(srv, query, group, start_s, end_s):
-    status, body = tl.http_request("POST", srv.base + "/api/v1/logs/query?" + urllib.parse.urlencode(
-        {"query": query, "group": group, "start": str(start_s), "end": str(end_s)}))
-    if status != 200:
-        tl.fail(f"logs query: HTTP {status}: {body[:300]!r}")
-    qid = json.loads(body)["queryId"]
-    for _ in range(60):
-        res = tl.get_json(srv.base + f"/api/v1/logs/query/{qid}?wait=5")
-        if res["status"] not in ("Scheduled", "Running"):
-            break
-    if res["status"] != "Complete":
-        tl.fail(f"logs query {query!r} ended {res['status']}: {res.get('error')}")
-    return [{c["field"]: c["value"] for c in row} for row in res["results"]]
-
-
 def walk(spans):
     for s in spans:
         yield s
@@ -100,8 +85,10 @@ def main():
             tl.fail(f"orders-db CPU utilization {cpu}")
 
         # Logs -> trace.
-        rows = insights(srv, "filter @message like /StockServiceError/ | fields traceId, @message "
-                        "| limit 5", "/otel/inventory", int(origin_s), int(end_s) + 60)
+        rows, _ = tl.logs_insights(
+            srv.base,
+            "filter @message like /StockServiceError/ | fields traceId, @message | limit 5",
+            ["/otel/inventory"], int(origin_s), int(end_s) + 60)
         if not rows or not rows[0].get("traceId"):
             tl.fail(f"no inventory error logs with a traceId: {rows}")
         trace = tl.get_json(srv.base + "/api/v1/traces/" + rows[0]["traceId"])

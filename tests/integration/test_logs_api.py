@@ -36,16 +36,7 @@ def call(srv, method, path, body=None, ctype=None, expect=200):
 
 
 def run_query(srv, query, groups, start=NOW - 2 * DAY, end=NOW + HOUR):
-    _, started = call(srv, "POST", "/api/v1/logs/query?" + q(
-        {"query": query, "group": groups, "start": str(start // 1000), "end": str(end // 1000)}))
-    qid = started["queryId"]
-    for _ in range(60):
-        _, res = call(srv, "GET", f"/api/v1/logs/query/{qid}?wait=5")
-        if res["status"] not in ("Scheduled", "Running"):
-            break
-    if res["status"] != "Complete":
-        tl.fail(f"query {query!r} ended {res['status']}: {res.get('error')}")
-    return [{c["field"]: c["value"] for c in row} for row in res["results"]], res["statistics"]
+    return tl.logs_insights(srv.base, query, groups, start // 1000, end // 1000)
 
 
 def check_eq(what, got, want):
