@@ -212,6 +212,7 @@ Status parse_config_yaml(std::string_view yaml, ServerConfig* cfg) {
                {"zstd_level", integer(&cfg->traces.zstd_level)},
                {"span_metrics", boolean(&cfg->traces.span_metrics)},
                {"span_metrics_max_series", integer(&cfg->traces.span_metrics_max_series)},
+               {"span_metrics_interval", duration(&cfg->traces.span_metrics_interval_ms)},
                {"limits",
                 nested({{"max_request_bytes", size(&cfg->traces.limits.max_request_bytes)},
                         {"max_spans_per_request", integer(&cfg->traces.limits.max_spans_per_request)},

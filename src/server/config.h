@@ -53,6 +53,7 @@ struct TracesConfig {
   // folded into operation="other".
   bool span_metrics = true;
   size_t span_metrics_max_series = 10'000;
+  int64_t span_metrics_interval_ms = 5'000;  // how often the counters are written
 };
 
 // PromQL queries over the Prometheus API (config `promql:`).

@@ -21,6 +21,7 @@
 #include "apm/span_metrics.h"
 #include "collect/push_registry.h"
 #include "collect/scrape_manager.h"
+#include "common/background_worker.h"
 #include "common/env.h"
 #include "common/json_writer.h"
 #include "common/logging.h"
@@ -132,6 +133,8 @@ class ServerImpl final : public Server {
     if (rules_) rules_->stop();  // before the store closes: evaluations write to it
     if (notifier_) notifier_->stop();
     log_queries_.reset();  // cancels running queries before the store closes
+    if (span_metrics_writer_) span_metrics_writer_->stop();
+    write_span_metrics();  // the counts since the last write, before the metrics store closes
     Status st;
     if (logs_) st = logs_->close();
     if (traces_) {
@@ -164,19 +167,26 @@ class ServerImpl final : public Server {
   }
 
   // What the X-Ray front ends share: the sampling service, the trace store, and span metrics
-  // after each commit (as for OTLP).
+  // (as for OTLP).
   api::XrayApiDeps xray_deps() {
     return api::XrayApiDeps{sampling_.get(), traces_.get(), cfg_.traces.limits,
-                            span_metrics_hook()};
+                            span_metrics_.get()};
   }
 
-  // Span metrics from every committed batch of spans (OTLP and X-Ray alike); empty when off.
-  std::function<void(const storage::Tenant&, std::span<const storage::Span>)> span_metrics_hook() {
-    if (!span_metrics_) return {};
-    return [this](const storage::Tenant& t, std::span<const storage::Span> spans) {
-      Status st = span_metrics_->record(metrics_.get(), t, spans);
-      if (!st.ok()) log::warn("span metrics: {}", st.message());
-    };
+  // Span-derived metrics (OTLP and X-Ray alike), written on a timer; nothing when off.
+  void start_span_metrics(Clock* clock) {
+    if (!cfg_.traces.span_metrics) return;
+    span_metrics_ = std::make_unique<apm::SpanMetrics>(
+        apm::SpanMetricsOptions{cfg_.traces.span_metrics_max_series}, clock);
+    span_metrics_writer_ = std::make_unique<BackgroundWorker>(
+        std::chrono::milliseconds(std::max<int64_t>(1, cfg_.traces.span_metrics_interval_ms)),
+        [this] { write_span_metrics(); });
+  }
+
+  void write_span_metrics() {
+    if (!span_metrics_ || !metrics_) return;
+    Status st = span_metrics_->write(metrics_.get());
+    if (!st.ok()) log::warn("span metrics: {}", st.message());
   }
 
   // The X-Ray daemon (UDP segments, TCP sampling proxy). The default address being taken is a
@@ -336,13 +346,14 @@ class ServerImpl final : public Server {
     api::register_logs_api(router_, l);
     // Before register_traces_api: GET /api/v1/traces/:id would take /api/v1/traces/search.
     api::register_trace_query_api(router_, api::TraceQueryDeps{traces_.get(), clock, {}, {}});
-    if (cfg_.traces.span_metrics) {
-      span_metrics_ = std::make_unique<apm::SpanMetrics>(
-          apm::SpanMetricsOptions{cfg_.traces.span_metrics_max_series}, clock);
-    }
-    api::register_traces_api(
-        router_, api::TracesDeps{traces_.get(), cfg_.traces.limits, clock,
-                                 [this] { return traces_->flush(); }, span_metrics_hook()});
+    start_span_metrics(clock);
+    // The admin flush also writes the span metrics, so both are visible when it returns.
+    auto flush = [this] {
+      write_span_metrics();
+      return traces_->flush();
+    };
+    api::register_traces_api(router_, api::TracesDeps{traces_.get(), cfg_.traces.limits, clock,
+                                                      flush, span_metrics_.get()});
     api::register_xray_api(router_, xray_deps());
     router_.add("POST", "/api/v1/logs/admin/flush", [this](api::HttpRequest&) {
       Status st = logs_->flush();
@@ -371,6 +382,7 @@ class ServerImpl final : public Server {
   std::unique_ptr<storage::logstore::Store> logs_;
   std::unique_ptr<storage::tracestore::Store> traces_;
   std::unique_ptr<apm::SpanMetrics> span_metrics_;
+  std::unique_ptr<BackgroundWorker> span_metrics_writer_;  // span_metrics_->write on a timer
   std::unique_ptr<query::insights::LogQueryService> log_queries_;
   std::unique_ptr<SyslogListener> syslog_;
   std::unique_ptr<storage::meta::MetaStore> meta_;

@@ -144,6 +144,13 @@ class TraceAppender {
   // Stages spans (any order, any traces). InvalidArgument naming the first bad span (by its
   // index in `spans`) stages nothing of this call.
   virtual Status append(std::span<const Span> spans) = 0;
+  // The same, taking the spans over (no copy when the engine keeps Span objects); `spans` is
+  // left empty on success and unchanged on error.
+  virtual Status append(std::vector<Span>&& spans) {
+    RETURN_IF_ERROR(append(std::span<const Span>(spans)));
+    spans.clear();
+    return OkStatus();
+  }
   // Makes everything staged durable (per the WAL policy) and visible; an HTTP 2xx may be sent
   // after an ok commit(). ResourceExhausted when the store is overloaded (retry later).
   virtual Status commit() = 0;

@@ -5,6 +5,7 @@
 #include <simdjson.h>
 
 #include "api/api_util.h"
+#include "api/span_commit.h"
 #include "common/json_writer.h"
 #include "common/logging.h"
 #include "common/self_metrics.h"
@@ -143,18 +144,9 @@ Result<XrayIngestResult> write_xray_segments(const XrayApiDeps& deps, const stor
   }
   probe().received->inc(documents.size());
   probe().rejected->inc(out.rejected.size());
-  if (!spans.empty()) {
-    auto app = deps.traces->appender(tenant);
-    Status st = app->append(spans);
-    if (st.ok()) st = app->commit();
-    if (!st.ok()) {
-      app->rollback();
-      return st;
-    }
-  }
   out.spans = spans.size();
-  probe().spans->inc(spans.size());
-  if (deps.after_commit && !spans.empty()) deps.after_commit(tenant, spans);
+  RETURN_IF_ERROR(commit_spans(deps.traces, deps.span_metrics, tenant, std::move(spans)));
+  probe().spans->inc(out.spans);
   return out;
 }
 

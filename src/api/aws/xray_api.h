@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "api/http/http.h"
+#include "apm/span_metrics.h"
 #include "apm/xray_sampling/sampling_service.h"
 #include "ingest/traces/otlp_traces_model.h"
 #include "storage/trace_store.h"
@@ -34,8 +35,8 @@ struct XrayApiDeps {
   apm::xray::SamplingService* sampling;
   storage::TraceStore* traces;  // PutTraceSegments; nullptr = 501
   ingest::traces::TraceLimits limits;
-  // Called with the spans of every successful commit (span-derived metrics); may be empty.
-  std::function<void(const storage::Tenant&, std::span<const storage::Span>)> after_commit;
+  // Span-derived metrics (apm/span_metrics.h) counting each committed batch; null = off.
+  apm::SpanMetrics* span_metrics = nullptr;
 };
 
 void register_xray_api(Router& router, const XrayApiDeps& deps);
@@ -59,7 +60,7 @@ struct XrayIngestResult {
 // refused the commit) means nothing of this call was stored. Counts into the self-metrics
 // opsight_xray_segments_received_total / _rejected_total and
 // opsight_ingest_spans_accepted_total{protocol="xray"}.
-// `deps.traces` must be set; deps.after_commit (when set) sees the committed spans.
+// `deps.traces` must be set; deps.span_metrics (when set) counts the committed spans.
 Result<XrayIngestResult> write_xray_segments(const XrayApiDeps& deps, const storage::Tenant& tenant,
                                              std::span<const std::string_view> documents);
 

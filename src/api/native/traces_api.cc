@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "api/api_util.h"
+#include "api/span_commit.h"
 #include "common/json_writer.h"
 #include "common/self_metrics.h"
 #include "ingest/otlp/otlp_common.h"
@@ -89,18 +90,10 @@ HttpResponse otlp_traces(const TracesDeps& d, HttpRequest& req) {
   Status st = json ? ingest::traces::decode_traces_json(*body, d.limits, &batch, &result)
                    : ingest::traces::decode_traces_protobuf(*body, d.limits, &batch, &result);
   if (!st.ok()) return otlp_error(req, st);
-  if (!batch.spans.empty()) {
-    const storage::Tenant tenant = request_tenant(req);
-    auto app = d.traces->appender(tenant);
-    st = app->append(batch.spans);
-    if (st.ok()) st = app->commit();
-    if (!st.ok()) {
-      app->rollback();
-      return otlp_error(req, st);
-    }
-    if (d.after_commit) d.after_commit(tenant, batch.spans);
-  }
-  probe().accepted->inc(batch.spans.size());
+  const size_t accepted = batch.spans.size();
+  st = commit_spans(d.traces, d.span_metrics, request_tenant(req), std::move(batch.spans));
+  if (!st.ok()) return otlp_error(req, st);
+  probe().accepted->inc(accepted);
   probe().rejected->inc(result.rejected_spans);
   HttpResponse r;
   r.status = 200;

@@ -13,6 +13,7 @@
 #include <span>
 
 #include "api/http/http.h"
+#include "apm/span_metrics.h"
 #include "common/clock.h"
 #include "ingest/traces/otlp_traces_model.h"
 #include "storage/trace_store.h"
@@ -25,10 +26,8 @@ struct TracesDeps {
   Clock* clock;
   // Flushes the store's head (the admin endpoint); absent = 501.
   std::function<Status()> flush;
-  // Called with the spans of each request after they were committed (span-derived metrics,
-  // apm/span_metrics.h); absent = nothing. Its errors are logged, not answered: the spans are
-  // stored.
-  std::function<void(const storage::Tenant&, std::span<const storage::Span>)> after_commit;
+  // Span-derived metrics (apm/span_metrics.h) counting each committed request; null = off.
+  apm::SpanMetrics* span_metrics = nullptr;
 };
 
 void register_traces_api(Router& router, const TracesDeps& deps);

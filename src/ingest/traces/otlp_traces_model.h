@@ -130,5 +130,42 @@ void map_traces_to_batch(const ExportTraceRequest& req, const TraceLimits& limit
 
 // The storage attribute of an OTLP KeyValue (type, text; indexed as given).
 storage::SpanAttribute to_span_attribute(const otlp::KeyValue& kv, bool indexed);
+storage::SpanAttribute to_span_attribute(otlp::KeyValue&& kv, bool indexed);
+
+// What every span of one ResourceSpans shares: service, resource attributes, and the rule the
+// resource breaks ("" when none; then every span of the resource is rejected with it).
+struct ResourceContext {
+  std::string service;
+  std::vector<storage::SpanAttribute> resource_attributes;
+  std::string rule;
+};
+ResourceContext resource_context(std::vector<otlp::KeyValue> attributes, const TraceLimits& limits);
+
+// Fills the resource and scope fields of a decoded span (origin kOtlp).
+void set_span_context(const ResourceContext& ctx, const otlp::InstrumentationScope& scope,
+                      storage::Span* span);
+
+// "" or the rule a mapped span breaks: the per-span limits (names, attribute counts and sizes,
+// events, links) and storage::check_span. Raw fields that do not fit their storage type (kind,
+// status code, times beyond int64) are checked by the decoders before mapping.
+std::string check_span_limits(const storage::Span& span, const TraceLimits& limits);
+
+// The rule for a span beyond limits.max_spans_per_request.
+std::string too_many_spans_rule(const TraceLimits& limits);
+
+// Per-span rejections of one request: each one is listed in TraceBatch::errors and counted in
+// OtlpTracesResult::rejected_spans; finish() writes the partial-success error_message (the
+// count and the first few rejections).
+class RejectionLog {
+ public:
+  RejectionLog(TraceBatch* out, OtlpTracesResult* result) : out_(out), result_(result) {}
+  void reject(std::string item, std::string rule);
+  void finish();
+
+ private:
+  TraceBatch* out_;
+  OtlpTracesResult* result_;
+  std::vector<std::string> summary_;
+};
 
 }  // namespace opsight::ingest::traces

@@ -1,9 +1,10 @@
 #pragma once
 // OTLP/HTTP traces in binary protobuf (POST /v1/traces, Content-Type application/x-protobuf):
 // the body is an ExportTraceServiceRequest (field numbers in otlp_traces_model.h), decoded with
-// the hand-written wire::pb::Reader; AnyValue/KeyValue/Resource/scope with the shared OTLP
-// decoders and the envelope with otlp::decode_envelope_pb. Unknown fields are skipped; decoding
-// is bounded by otlp::DecodeBudget.
+// the hand-written wire::pb::Reader straight into storage::Span (this is the hot ingest path; the
+// JSON decoder goes through the ExportTraceRequest model instead), with the shared OTLP
+// AnyValue/KeyValue/Resource/scope decoders. Unknown fields are skipped; decoding is bounded by
+// otlp::DecodeBudget.
 //
 // Thread safety: pure functions.
 
@@ -14,9 +15,6 @@
 #include "ingest/traces/otlp_traces_model.h"
 
 namespace opsight::ingest::traces {
-
-// Body (already gunzipped) -> model. Malformed protobuf -> InvalidArgument naming where.
-Status parse_traces_request_protobuf(std::string_view body, ExportTraceRequest* out);
 
 // Body -> spans (see otlp_traces_model.h). A malformed payload (or a body over
 // limits.max_request_bytes) -> InvalidArgument and nothing is added to *out; otherwise

@@ -128,7 +128,14 @@ Result<std::string> build_block(const BlockBuildOptions& options,
 
   Dict<std::string> services, names, resources_enc;
   Dict<std::pair<std::string, std::string>> scopes;
-  std::map<std::tuple<std::string, uint8_t, bool>, uint32_t> key_index;
+  // Transparent, so a lookup by (string_view, type, indexed) copies no key.
+  std::map<std::tuple<std::string, uint8_t, bool>, uint32_t, std::less<>> key_index;
+  // The resource index last used by each service: most spans of a service share one resource,
+  // and comparing it is cheaper than encoding and looking it up (keys point into `rows`).
+  std::unordered_map<std::string_view, uint32_t> resource_of_service;
+  // The scope index of the previous span (spans of a trace mostly share their scope).
+  const Span* prev_scope_span = nullptr;
+  uint32_t prev_scope = 0;
   std::unordered_map<std::vector<uint32_t>, uint32_t, ShapeHash> shape_index;
   std::vector<std::string> resource_encodings;
   BloomFilterBuilder trace_bloom, attr_bloom;
@@ -235,28 +242,46 @@ Result<std::string> build_block(const BlockBuildOptions& options,
           static_cast<uint8_t>(s.kind) | (static_cast<uint8_t>(s.status_code) << 3) |
           (static_cast<uint8_t>(s.origin) << 5) | (extras ? 0x80 : 0)));
       put_varint64(g.flags, s.flags);
-      put_varint64(g.scope, scopes.index({s.scope_name, s.scope_version}, &meta.scopes));
-      scratch.clear();
-      encode_attributes(&scratch, s.resource_attributes);
-      const size_t before = resource_encodings.size();
-      const uint32_t res = resources_enc.index(scratch, &resource_encodings);
-      if (resource_encodings.size() != before) {
-        meta.resources.push_back(s.resource_attributes);
-        for (const auto& a : s.resource_attributes) {
-          if (a.value.size() <= kMaxFilteredValueBytes) {
-            attr_bloom.add(attr_filter_hash(a.key, a.value));
+      if (prev_scope_span == nullptr || prev_scope_span->scope_name != s.scope_name ||
+          prev_scope_span->scope_version != s.scope_version) {
+        prev_scope = scopes.index({s.scope_name, s.scope_version}, &meta.scopes);
+        prev_scope_span = &s;
+      }
+      put_varint64(g.scope, prev_scope);
+      auto cached = resource_of_service.find(s.service);
+      uint32_t res;
+      if (cached != resource_of_service.end() &&
+          meta.resources[cached->second] == s.resource_attributes) {
+        res = cached->second;
+      } else {
+        scratch.clear();
+        encode_attributes(&scratch, s.resource_attributes);
+        const size_t before = resource_encodings.size();
+        res = resources_enc.index(scratch, &resource_encodings);
+        if (resource_encodings.size() != before) {
+          meta.resources.push_back(s.resource_attributes);
+          for (const auto& a : s.resource_attributes) {
+            if (a.value.size() <= kMaxFilteredValueBytes) {
+              attr_bloom.add(attr_filter_hash(a.key, a.value));
+            }
           }
         }
+        resource_of_service[s.service] = res;
       }
       put_varint64(g.resource, res);
       put_length_prefixed(g.status, s.status_message);
       put_length_prefixed(g.state, s.trace_state);
       shape.clear();
       for (const SpanAttribute& a : s.attributes) {
-        auto [it, fresh] =
-            key_index.try_emplace(std::make_tuple(a.key, static_cast<uint8_t>(a.type), a.indexed),
-                                  static_cast<uint32_t>(meta.keys.size()));
-        if (fresh) meta.keys.push_back({a.key, a.type, a.indexed});
+        auto it = key_index.find(
+            std::make_tuple(std::string_view(a.key), static_cast<uint8_t>(a.type), a.indexed));
+        if (it == key_index.end()) {
+          it = key_index
+                   .try_emplace(std::make_tuple(a.key, static_cast<uint8_t>(a.type), a.indexed),
+                                static_cast<uint32_t>(meta.keys.size()))
+                   .first;
+          meta.keys.push_back({a.key, a.type, a.indexed});
+        }
         if (g.key_values.size() <= it->second) g.key_values.resize(it->second + 1);
         shape.push_back(it->second);
         put_length_prefixed(g.key_values[it->second], a.value);

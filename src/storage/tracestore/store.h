@@ -139,7 +139,8 @@ class Store final : public storage::TraceStore {
   Status load_snapshot(std::vector<uint64_t>* block_ids);
   Status load_blocks(const std::vector<uint64_t>& ids);
   Status replay_wal();
-  Status commit(const Tenant& tenant, std::string encoded, std::vector<Span> spans);
+  // `wal_record` is spans_wal_record(tenant, spans) (wal_ops.h).
+  Status commit(const Tenant& tenant, std::string wal_record, std::vector<Span> spans);
   int retention_locked(const Tenant& tenant) const;
   int64_t cutoff_ns_locked(const Tenant& tenant, int64_t now_ms) const;
 

@@ -12,6 +12,13 @@
 namespace opsight::storage::tracestore {
 namespace {
 
+// 8 bytes as a big-endian word: integer order is the bytes' lexicographic order.
+uint64_t decode_fixed64_be(const char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; i++) v = v << 8 | static_cast<uint8_t>(p[i]);
+  return v;
+}
+
 int64_t partition_of(int64_t start_ns, int64_t partition_ms) {
   const int64_t ms = start_ns / 1'000'000;
   int64_t q = ms / partition_ms;
@@ -184,9 +191,20 @@ Status Store::write_pending_blocks() {
   const int64_t now = opts_.clock->now_ms();
   std::vector<std::shared_ptr<TraceBlock>> written;
   Status st;
+  // The sort key of a span: partition, then row_less (trace id as two big-endian words, start,
+  // span id), so sorting compares integers instead of strings.
   struct Ref {
     int64_t partition;
+    uint64_t trace_hi, trace_lo;
+    int64_t start;
     const Span* span;
+    bool operator<(const Ref& o) const {
+      if (partition != o.partition) return partition < o.partition;
+      if (trace_hi != o.trace_hi) return trace_hi < o.trace_hi;
+      if (trace_lo != o.trace_lo) return trace_lo < o.trace_lo;
+      if (start != o.start) return start < o.start;
+      return span->span_id < o.span->span_id;
+    }
   };
   std::vector<Ref> refs;
   std::vector<const Span*> rows;
@@ -198,14 +216,14 @@ Status Store::write_pending_blocks() {
     for (const auto& c : ht.chunks) {
       for (const Span& s : c->spans) {
         if (s.start_ns < cutoff) continue;
-        refs.push_back({partition_of(s.start_ns, opts_.partition_ms), &s});
+        refs.push_back({partition_of(s.start_ns, opts_.partition_ms),
+                        decode_fixed64_be(s.trace_id.data()),
+                        decode_fixed64_be(s.trace_id.data() + 8), s.start_ns, &s});
       }
     }
     // Stable: among equal keys (a span appended twice) the append order is kept, which
     // get_trace relies on ("the last version wins").
-    std::stable_sort(refs.begin(), refs.end(), [](const Ref& a, const Ref& b) {
-      return a.partition != b.partition ? a.partition < b.partition : row_less(*a.span, *b.span);
-    });
+    std::stable_sort(refs.begin(), refs.end());
     size_t begin = 0;
     while (st.ok() && begin < refs.size()) {
       // One partition, cut at block_max_spans on a trace boundary (a larger trace stays whole).

@@ -15,12 +15,7 @@ class StoreAppender final : public TraceAppender {
   StoreAppender(Store* store, Tenant tenant) : store_(store), tenant_(std::move(tenant)) {}
 
   Status append(std::span<const Span> spans) override {
-    RETURN_IF_ERROR(check_tenant(tenant_));
-    for (size_t i = 0; i < spans.size(); i++) {
-      if (auto rule = check_span(spans[i]); !rule.empty()) {
-        return Status::invalid_argument("span " + std::to_string(i) + ": " + rule);
-      }
-    }
+    RETURN_IF_ERROR(check(spans));
     for (const Span& s : spans) {
       encode_span(&encoded_, s);
       Span& copy = staged_.emplace_back(s);
@@ -29,13 +24,27 @@ class StoreAppender final : public TraceAppender {
     return OkStatus();
   }
 
+  Status append(std::vector<Span>&& spans) override {
+    RETURN_IF_ERROR(check(spans));
+    for (Span& s : spans) {
+      encode_span(&encoded_, s);
+      s.tenant = tenant_;
+    }
+    if (staged_.empty()) {
+      staged_ = std::move(spans);
+    } else {
+      staged_.insert(staged_.end(), std::make_move_iterator(spans.begin()),
+                     std::make_move_iterator(spans.end()));
+    }
+    spans.clear();
+    return OkStatus();
+  }
+
   Status commit() override {
     if (staged_.empty()) return OkStatus();
-    std::string blob;
-    blob.reserve(encoded_.size() + 10);
-    put_varint64(blob, staged_.size());
-    blob.append(encoded_);
-    Status st = store_->commit(tenant_, std::move(blob), std::move(staged_));
+    // Before staged_ is moved from (argument evaluation order is unspecified).
+    std::string record = spans_wal_record(tenant_, staged_.size(), encoded_);
+    Status st = store_->commit(tenant_, std::move(record), std::move(staged_));
     rollback();
     return st;
   }
@@ -46,6 +55,17 @@ class StoreAppender final : public TraceAppender {
   }
 
  private:
+  // The tenant and every span valid (InvalidArgument naming the first bad span).
+  Status check(std::span<const Span> spans) const {
+    RETURN_IF_ERROR(check_tenant(tenant_));
+    for (size_t i = 0; i < spans.size(); i++) {
+      if (auto rule = check_span(spans[i]); !rule.empty()) {
+        return Status::invalid_argument("span " + std::to_string(i) + ": " + rule);
+      }
+    }
+    return OkStatus();
+  }
+
   Store* store_;
   Tenant tenant_;
   std::vector<Span> staged_;
@@ -56,7 +76,7 @@ std::unique_ptr<TraceAppender> Store::appender(const Tenant& tenant) {
   return std::make_unique<StoreAppender>(this, tenant);
 }
 
-Status Store::commit(const Tenant& tenant, std::string encoded, std::vector<Span> spans) {
+Status Store::commit(const Tenant& tenant, std::string wal_record, std::vector<Span> spans) {
   auto chunk = HeadChunk::make(std::move(spans));  // outside the lock
   uint64_t lsn;
   bool over;
@@ -70,9 +90,7 @@ Status Store::commit(const Tenant& tenant, std::string encoded, std::vector<Span
           " bytes, over twice head_max_bytes (" + std::to_string(opts_.head_max_bytes) +
           "), and flushing has not caught up; retry later");
     }
-    WalRecordWriter w;
-    w.add_spans(tenant, encoded);
-    ASSIGN_OR_RETURN(wal::Position pos, wal_->enqueue(w.finish()));
+    ASSIGN_OR_RETURN(wal::Position pos, wal_->enqueue(std::move(wal_record)));
     if (head_->empty()) head_->first_append_ms = opts_.clock->now_ms();
     probe().spans_appended->inc(chunk->spans.size());
     head_->add(tenant, std::move(chunk));

@@ -13,6 +13,23 @@ void WalRecordWriter::add_spans(const Tenant& tenant, std::string_view encoded_s
   n_++;
 }
 
+std::string spans_wal_record(const Tenant& tenant, uint64_t count, std::string_view encoded_spans) {
+  std::string count_bytes;
+  put_varint64(count_bytes, count);
+  std::string out;
+  out.reserve(32 + tenant.account.size() + tenant.region.size() + count_bytes.size() +
+              encoded_spans.size());
+  out.push_back(static_cast<char>(kWalRecordV1));
+  put_varint64(out, 1);
+  out.push_back(static_cast<char>(kWalSpansEntry));
+  put_length_prefixed(out, tenant.account);
+  put_length_prefixed(out, tenant.region);
+  put_varint64(out, count_bytes.size() + encoded_spans.size());
+  out.append(count_bytes);
+  out.append(encoded_spans);
+  return out;
+}
+
 void WalRecordWriter::add_retention(const Tenant& tenant, int days) {
   body_.push_back(static_cast<char>(kWalRetentionEntry));
   put_length_prefixed(body_, tenant.account);

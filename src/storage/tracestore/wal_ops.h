@@ -26,6 +26,10 @@ struct WalEntry {
   std::vector<Span> spans;  // kWalSpansEntry; tenant set on each
 };
 
+// A record of one spans entry: what WalRecordWriter::add_spans + finish give for
+// (tenant, varint count + encoded_spans), built with one allocation and one copy of the spans.
+std::string spans_wal_record(const Tenant& tenant, uint64_t count, std::string_view encoded_spans);
+
 class WalRecordWriter {
  public:
   // `encoded_spans` is a count followed by that many encode_span() encodings.

@@ -57,10 +57,7 @@ class XrayApiTest : public ::testing::Test {
     ASSERT_TRUE(m.ok());
     meta_ = std::move(*m);
     sampling_ = std::make_unique<apm::xray::SamplingService>(meta_.get(), &clock_);
-    XrayApiDeps deps{sampling_.get(), &traces_, {}, {}};
-    deps.after_commit = [this](const storage::Tenant&, std::span<const storage::Span> s) {
-      after_commit_spans_ += s.size();
-    };
+    XrayApiDeps deps{sampling_.get(), &traces_, {}, &span_metrics_};
     register_xray_api(main_, deps);
     register_xray_daemon_api(daemon_, deps);
   }
@@ -85,7 +82,7 @@ class XrayApiTest : public ::testing::Test {
   std::unique_ptr<storage::meta::MetaStore> meta_;
   std::unique_ptr<apm::xray::SamplingService> sampling_;
   MemoryTraceStore traces_;
-  size_t after_commit_spans_ = 0;
+  apm::SpanMetrics span_metrics_{{}, &clock_};
   Router main_, daemon_;
 };
 
@@ -171,7 +168,7 @@ TEST_F(XrayApiTest, PutTraceSegmentsKeepsTheGoodDocuments) {
             R"("Message":"X-Ray segment: end_time is required unless in_progress is true"}]})");
   ASSERT_EQ(traces_.spans.size(), 1u);
   EXPECT_EQ(traces_.spans[0].service, "example.com");
-  EXPECT_EQ(after_commit_spans_, 1u);
+  EXPECT_EQ(span_metrics_.num_series(), 1u);  // the committed segment was counted
 }
 
 }  // namespace

@@ -87,15 +87,22 @@ TEST(SpanMetrics, CountsEntrySpansCumulatively) {
   EXPECT_EQ(app.metadata.size(), 4u);
   EXPECT_FALSE(app.committed);  // the caller commits
 
-  // A second request at the same clock reading: cumulative values, a later timestamp.
+  // The first write starts with a 0 at the state's creation, then the value a moment later.
+  const auto& first = app.series.at(key(kSpanRequestsMetric, "POST /pay"));
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0].t, 1'000'000);
+  EXPECT_EQ(first[0].v, 0);
+  EXPECT_EQ(first[1].t, 1'000'001);
+  EXPECT_EQ(first[1].v, 3);
+
+  // A second request at the same clock reading: cumulative values, a later timestamp, no 0.
   RecordingAppender app2;
   std::vector<storage::Span> more = {SpanBuilder("t4", "a", "checkout").name("POST /pay").error()};
   ASSERT_TRUE(m.record_span_metrics({}, more, &app2).ok());
   const auto& s = app2.series.at(key(kSpanRequestsMetric, "POST /pay"));
   ASSERT_EQ(s.size(), 1u);
   EXPECT_EQ(s[0].v, 4);
-  EXPECT_EQ(s[0].t, 1'000'001);
-  EXPECT_EQ(app.series.at(key(kSpanRequestsMetric, "POST /pay"))[0].t, 1'000'000);
+  EXPECT_EQ(s[0].t, 1'000'002);
   EXPECT_EQ(app2.last(key(kSpanFaultsMetric, "POST /pay")), 2);
   EXPECT_TRUE(app2.metadata.empty());  // once per tenant
 
@@ -104,6 +111,75 @@ TEST(SpanMetrics, CountsEntrySpansCumulatively) {
   std::vector<storage::Span> none = {SpanBuilder("t5", "b", "checkout").parent("a").client()};
   ASSERT_TRUE(m.record_span_metrics({}, none, &app3).ok());
   EXPECT_TRUE(app3.series.empty());
+}
+
+// Ingest only adds tallies; write() stages the touched series of every tenant and commits,
+// once per write however many batches came in between.
+class RecordingStore final : public storage::MetricStore {
+ public:
+  std::map<storage::Tenant, RecordingAppender> appenders;
+  std::unique_ptr<storage::Appender> appender(const storage::Tenant& tenant) override {
+    return std::make_unique<Forward>(&appenders[tenant]);
+  }
+  Result<std::unique_ptr<storage::Querier>> querier(const storage::QueryScope&, int64_t,
+                                                    int64_t) override {
+    return Status::unimplemented("not used");
+  }
+  storage::StoreStats stats() override { return {}; }
+  Status close() override { return OkStatus(); }
+
+ private:
+  struct Forward final : storage::Appender {
+    explicit Forward(RecordingAppender* to) : to(to) {}
+    RecordingAppender* to;
+    Status append(const Labels& l, std::span<const storage::Sample> s,
+                  std::vector<storage::SampleError>* e) override {
+      return to->append(l, s, e);
+    }
+    Status append_views(std::span<const LabelView> l, std::span<const storage::Sample> s,
+                        std::vector<storage::SampleError>* e) override {
+      return to->append_views(l, s, e);
+    }
+    Status append_metadata(std::string_view n, const storage::MetricMetadata& m) override {
+      return to->append_metadata(n, m);
+    }
+    Status append_exemplar(std::span<const LabelView> l, const storage::Exemplar& e) override {
+      return to->append_exemplar(l, e);
+    }
+    Status commit() override { return to->commit(); }
+    void rollback() override {}
+  };
+};
+
+TEST(SpanMetrics, WriteStagesTouchedSeriesOfEveryTenant) {
+  ManualClock clock(10'000);
+  SpanMetrics m({}, &clock);
+  storage::Tenant other{"111111111111", "local"};
+  std::vector<storage::Span> one = {SpanBuilder("t", "a", "checkout").name("op")};
+  m.add({}, SpanMetrics::tally(one));
+  m.add({}, SpanMetrics::tally(one));
+  m.add(other, SpanMetrics::tally(one));
+  clock.advance_ms(5'000);
+  RecordingStore store;
+  ASSERT_TRUE(m.write(&store).ok());
+  ASSERT_EQ(store.appenders.size(), 2u);
+  const RecordingAppender& mine = store.appenders[storage::Tenant{}];
+  EXPECT_TRUE(mine.committed);
+  const auto& req = mine.series.at(key(kSpanRequestsMetric, "op"));
+  ASSERT_EQ(req.size(), 2u);  // 0 at the first span, then the count at the write
+  EXPECT_EQ(req[0].t, 10'000);
+  EXPECT_EQ(req[1].t, 15'000);
+  EXPECT_EQ(req[1].v, 2);
+  EXPECT_EQ(store.appenders[other].last(key(kSpanRequestsMetric, "op")), 1);
+
+  // Nothing touched since: a write stages nothing.
+  RecordingStore again;
+  ASSERT_TRUE(m.write(&again).ok());
+  EXPECT_TRUE(again.appenders.empty());
+
+  // A tally of spans without entry spans touches nothing.
+  std::vector<storage::Span> client = {SpanBuilder("t", "b", "checkout").parent("a").client()};
+  EXPECT_TRUE(SpanMetrics::tally(client).empty());
 }
 
 TEST(SpanMetrics, TenantsAreSeparate) {
