@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <optional>
 
+#include "cli/alarm_commands.h"
+#include "cli/anomaly_command.h"
 #include "cli/commands.h"
 #include "cli/demo_command.h"
 #include "cli/logs_commands.h"
@@ -55,6 +57,8 @@ int main(int argc, char** argv) {
 
   opsight::cli::add_client_commands(app, &server_url);
   opsight::cli::add_patterns_command(app);
+  opsight::cli::add_anomaly_command(app);
+  opsight::cli::add_alarm_commands(app, &server_url);
   opsight::cli::add_logs_commands(app, &server_url);
   opsight::cli::add_xray_commands(app, &server_url);
   opsight::cli::add_demo_command(app);

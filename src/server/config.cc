@@ -226,6 +226,8 @@ Status parse_config_yaml(std::string_view yaml, ServerConfig* cfg) {
                          {"max_samples", integer(&cfg->promql.max_samples)},
                          {"max_series", integer(&cfg->promql.max_series)},
                          {"max_concurrent_queries", integer(&cfg->promql.max_concurrent)}})},
+      {"alarms", nested({{"history_retention", duration(&cfg->alarms.history_retention_ms)},
+                         {"evaluation_delay", duration(&cfg->alarms.evaluation_delay_ms)}})},
       {"global", nested({{"evaluation_interval", duration(&cfg->global.evaluation_interval_ms)},
                          {"external_labels", string_map(&cfg->global.external_labels)},
                          {"scrape_interval", duration(&cfg->scrape.global.scrape_interval_ms)},

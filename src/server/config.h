@@ -65,6 +65,12 @@ struct PromqlConfig {
   size_t max_concurrent = 20;
 };
 
+// Alarms (config `alarms:`, docs/alarms.md): state and history live in <data>/alarms.db.
+struct AlarmsConfig {
+  int64_t history_retention_ms = 30LL * 86'400'000;  // DescribeAlarmHistory items kept
+  int64_t evaluation_delay_ms = 0;  // evaluate a period this long after it ends (late samples)
+};
+
 // Syslog receivers (config `syslog:`), off unless an address is given.
 struct SyslogConfig {
   std::string udp_listen;  // e.g. "127.0.0.1:5514"
@@ -140,6 +146,7 @@ struct ServerConfig {
   XrayConfig xray;
   OtlpGrpcConfig otlp_grpc;
   PromqlConfig promql;
+  AlarmsConfig alarms;
   TracesConfig traces;
   ingest::Limits limits;
   int64_t shutdown_drain_ms = 10'000;

@@ -4,10 +4,15 @@
 #include <pthread.h>
 #include <csignal>
 
+#include "alarm/alarm_service.h"
+#include "alarm/metric_math_source.h"
+#include "anomaly/anomaly_band.h"
 #include "api/aws/xray_api.h"
 #include "api/grpc/grpc_server.h"
 #include "api/http/server.h"
+#include "api/native/alarms_api.h"
 #include "api/native/logs_api.h"
+#include "api/native/metrics_data_api.h"
 #include "api/native/metrics_ingest_api.h"
 #include "api/native/metrics_query_api.h"
 #include "api/native/trace_query_api.h"
@@ -82,6 +87,7 @@ class ServerImpl final : public Server {
     ASSIGN_OR_RETURN(
         meta_, storage::meta::MetaStore::open(join_path(cfg_.data_dir, "meta.db"), Clock::real()));
     sampling_ = std::make_unique<apm::xray::SamplingService>(meta_.get(), Clock::real());
+    RETURN_IF_ERROR(start_alarms());
     log::info("log store open in {} ms", (Clock::real()->mono_ns() - t0) / 1'000'000);
     query::insights::QueryServiceOptions qo;
     qo.max_queries = cfg_.logs.max_queries;
@@ -130,7 +136,8 @@ class ServerImpl final : public Server {
     if (xray_) xray_->stop();      // before the trace store closes
     if (scrape_) scrape_->stop();  // before the store closes: scrapes and pushes write to it
     if (push_) push_->stop();
-    if (rules_) rules_->stop();  // before the store closes: evaluations write to it
+    if (rules_) rules_->stop();    // before the store closes: evaluations write to it
+    if (alarms_) alarms_->stop();  // before the store closes: evaluations read it
     if (notifier_) notifier_->stop();
     log_queries_.reset();  // cancels running queries before the store closes
     if (span_metrics_writer_) span_metrics_writer_->stop();
@@ -163,6 +170,32 @@ class ServerImpl final : public Server {
     const int64_t t0 = Clock::real()->mono_ns();
     ASSIGN_OR_RETURN(traces_, storage::tracestore::Store::open(to));
     log::info("trace store open in {} ms", (Clock::real()->mono_ns() - t0) / 1'000'000);
+    return OkStatus();
+  }
+
+  // Metric Math with the anomaly model behind ANOMALY_DETECTION_BAND (anomaly/anomaly_band.h),
+  // for GetMetricData and alarms alike.
+  static query::metricmath::MetricMathOptions metric_math_options() {
+    query::metricmath::MetricMathOptions o;
+    o.anomaly_band = [](const query::metricmath::TimeSeries& in, double k,
+                        int64_t period_ms) -> Result<query::metricmath::Band> {
+      ASSIGN_OR_RETURN(anomaly::Band b,
+                       anomaly::anomaly_band(in.timestamps, in.values, k, period_ms));
+      return query::metricmath::Band{std::move(b.lower), std::move(b.upper), std::move(b.expected)};
+    };
+    return o;
+  }
+
+  // Alarms: definitions in the meta store, state and history in <data>/alarms.db, data through
+  // Metric Math over the metrics store; evaluated on a schedule.
+  Status start_alarms() {
+    alarm::AlarmServiceOptions o;
+    o.state_db_path = join_path(cfg_.data_dir, "alarms.db");
+    o.data_source = alarm::metric_math_data_source(metrics_.get(), metric_math_options());
+    o.history_retention_ms = cfg_.alarms.history_retention_ms;
+    o.evaluation_delay_ms = cfg_.alarms.evaluation_delay_ms;
+    ASSIGN_OR_RETURN(alarms_, alarm::AlarmService::open(meta_.get(), std::move(o)));
+    alarms_->start();
     return OkStatus();
   }
 
@@ -320,6 +353,8 @@ class ServerImpl final : public Server {
                        return w.take();
                      }};
     api::register_metrics_query_api(router_, q);
+    api::register_metrics_data_api(router_, q, metric_math_options());
+    api::register_alarms_api(router_, api::AlarmsDeps{alarms_.get(), clock});
     api::register_series_api(router_, metrics_.get(), clock);
     api::PromQueryDeps pq{metrics_.get(), clock, {}};
     pq.engine.lookback_delta_ms = cfg_.promql.lookback_delta_ms;
@@ -387,6 +422,7 @@ class ServerImpl final : public Server {
   std::unique_ptr<SyslogListener> syslog_;
   std::unique_ptr<storage::meta::MetaStore> meta_;
   std::unique_ptr<apm::xray::SamplingService> sampling_;
+  std::unique_ptr<alarm::AlarmService> alarms_;
   std::unique_ptr<XrayListener> xray_;
   std::unique_ptr<rules::Notifier> notifier_;
   std::unique_ptr<rules::Manager> rules_;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace opsight::query {
@@ -125,6 +126,93 @@ TEST(PercentileNearestRank, Definition) {
   EXPECT_EQ(percentile_nearest_rank(v, 40), 20);
   EXPECT_EQ(percentile_nearest_rank(v, 50), 35);
   EXPECT_EQ(percentile_nearest_rank(v, 100), 50);
+}
+
+// Values 1..10, hand-computed: a% drops floor(a% * n) lowest values, b% drops
+// floor((100 - b)% * n) highest.
+double stat_of(std::string_view name, std::vector<double> v) {
+  auto spec = parse_statistic(name);
+  EXPECT_TRUE(spec.ok()) << name << ": " << spec.status().to_string();
+  if (!spec.ok()) return -12345;
+  std::sort(v.begin(), v.end());
+  return value_statistic(*spec, v);
+}
+
+TEST(ExtendedStatistics, TrimmedAndWinsorizedMeans) {
+  std::vector<double> v{10, 9, 8, 7, 6, 5, 4, 3, 2, 1};
+  EXPECT_DOUBLE_EQ(stat_of("tm90", v), 5);           // 1..9
+  EXPECT_DOUBLE_EQ(stat_of("TM90", v), 5);           // case-insensitive short form
+  EXPECT_DOUBLE_EQ(stat_of("TM(10%:90%)", v), 5.5);  // 2..9
+  EXPECT_DOUBLE_EQ(stat_of("tm(10%:)", v), 6);       // 2..10
+  EXPECT_DOUBLE_EQ(stat_of("TM(2:8)", v), 5.5);      // 3..8 (lower exclusive)
+  EXPECT_DOUBLE_EQ(stat_of("IQM", v), 5.5);          // 2 trimmed each side: 3..8
+  EXPECT_DOUBLE_EQ(stat_of("wm90", v), 5.4);         // 1..9 and 10 -> 9: 54 / 10
+  EXPECT_DOUBLE_EQ(stat_of("WM(10%:90%)", v), 5.5);  // 2,2,3..9,9: 55 / 10
+  EXPECT_DOUBLE_EQ(stat_of("WM(3:7)", v), 5.5);      // 4,4,4,4,5,6,7,7,7,7: 55 / 10
+  EXPECT_TRUE(std::isnan(stat_of("TM(20:30)", v)));  // nothing in range
+  EXPECT_TRUE(std::isnan(stat_of("tm99", {})));      // no values
+  // Mixed bound kinds: above rank 1 (10%) and at most 5.
+  EXPECT_DOUBLE_EQ(stat_of("TM(10%:5)", v), 3.5);
+}
+
+TEST(ExtendedStatistics, CountsSumsAndPercentileRank) {
+  std::vector<double> v{1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  EXPECT_DOUBLE_EQ(stat_of("tc90", v), 9);
+  EXPECT_DOUBLE_EQ(stat_of("TC(:5)", v), 5);
+  EXPECT_DOUBLE_EQ(stat_of("TC(:0.5)", v), 0);
+  EXPECT_DOUBLE_EQ(stat_of("ts90", v), 45);
+  EXPECT_DOUBLE_EQ(stat_of("TS(2:5)", v), 12);  // 3 + 4 + 5
+  EXPECT_DOUBLE_EQ(stat_of("TS(20:)", v), 0);
+  EXPECT_DOUBLE_EQ(stat_of("PR(:3)", v), 30);
+  EXPECT_DOUBLE_EQ(stat_of("PR(2.5:7)", v), 50);  // 3..7
+  EXPECT_DOUBLE_EQ(stat_of("PR(:300)", v), 100);
+  EXPECT_DOUBLE_EQ(stat_of("p90", v), 9);
+  // TS = TM * TC.
+  EXPECT_DOUBLE_EQ(stat_of("TS(10%:90%)", v),
+                   stat_of("TM(10%:90%)", v) * stat_of("TC(10%:90%)", v));
+  // 10% of 5 values rounds down to 0: nothing is trimmed; 20% of 5 is one value.
+  EXPECT_DOUBLE_EQ(stat_of("tm90", {1, 2, 3, 4, 100}), 22);
+  EXPECT_DOUBLE_EQ(stat_of("tm80", {1, 2, 3, 4, 100}), 2.5);
+  // One sample per period keeps its value.
+  EXPECT_DOUBLE_EQ(stat_of("tm99", {7}), 7);
+  EXPECT_DOUBLE_EQ(stat_of("IQM", {7}), 7);
+}
+
+TEST(ExtendedStatistics, InvalidNames) {
+  for (const char* bad : {"TM(90%:10%)", "TM(:)", "TM(1:2", "tm0", "tm101", "PR(10%:20%)", "PR90",
+                          "TM(a:b)", "TC(:150%)", "wm", "iqm2", "Median"}) {
+    auto r = parse_statistic(bad);
+    EXPECT_FALSE(r.ok()) << bad;
+    if (!r.ok()) {
+      EXPECT_NE(r.status().message().find(bad), std::string::npos) << r.status().message();
+    }
+  }
+  EXPECT_TRUE(validate_statistic("TM(10%:90%)").ok());
+  EXPECT_TRUE(validate_statistic("iqm").ok());
+  EXPECT_TRUE(validate_statistic("PR(100:2000)").ok());
+}
+
+TEST(ComputeStatistics, ExtendedPerPeriod) {
+  VectorQuerier q;
+  VectorSeries s;
+  s.l = Labels{{"__name__", "Latency"}, {"Namespace", "App"}};
+  for (int i = 1; i <= 10; i++) s.samples.push_back(storage::Sample::value(i * 1000, i));
+  // A period with only a statistic set: the extended statistics have no values (NaN).
+  s.samples.push_back(storage::Sample::stat_set(60'000, {4, 100, 10, 40}));
+  q.series.push_back(s);
+  StatisticsRequest req;
+  req.matchers = {storage::Matcher::equal("__name__", "Latency")};
+  req.start_ms = 0;
+  req.end_ms = 120'000;
+  req.statistics = {"TM(10%:90%)", "wm90", "TC(:5)", "TS(2:5)", "PR(:3)", "IQM", "SampleCount"};
+  auto r = compute_statistics(q, req);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  ASSERT_EQ(r->size(), 1u);
+  const auto& dps = (*r)[0].datapoints;
+  ASSERT_EQ(dps.size(), 2u);
+  EXPECT_EQ(dps[0].values, (std::vector<double>{5.5, 5.4, 5, 12, 30, 5.5, 10}));
+  EXPECT_TRUE(std::isnan(dps[1].values[0]));
+  EXPECT_EQ(dps[1].values[6], 4);
 }
 
 }  // namespace
