@@ -2,8 +2,9 @@
 // See alarm_store.h for the schema and the contract.
 #include "alarm/alarm_store.h"
 
+#include "storage/meta/sqlite_db.h"
+
 #include <fmt/format.h>
-#include <sqlite3.h>
 
 #include <charconv>
 #include <limits>
@@ -14,37 +15,6 @@ namespace {
 
 constexpr int kSchemaVersion = 1;
 
-class Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
-  ~Stmt() { sqlite3_finalize(stmt_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-  bool ok() const { return rc_ == SQLITE_OK; }
-  void bind(int i, std::string_view s) {
-    // A null data pointer would bind SQL NULL; bind "" instead.
-    sqlite3_bind_text(stmt_, i, s.data() == nullptr ? "" : s.data(), static_cast<int>(s.size()),
-                      SQLITE_TRANSIENT);
-  }
-  void bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
-  int step() { return sqlite3_step(stmt_); }
-  void reset() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-  std::string text(int col) const {
-    const auto* p = sqlite3_column_text(stmt_, col);
-    return p == nullptr ? std::string()
-                        : std::string(reinterpret_cast<const char*>(p),
-                                      static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
-  }
-  int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-  int rc_ = SQLITE_ERROR;
-};
-
 bool parse_i64(std::string_view s, int64_t* out) {
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
   return ec == std::errc() && p == s.data() + s.size();
@@ -54,42 +24,7 @@ bool parse_i64(std::string_view s, int64_t* out) {
 
 struct AlarmStore::Impl {
   std::mutex mu;
-  sqlite3* db = nullptr;  // guarded by mu
-  std::string path;
-
-  ~Impl() {
-    if (db != nullptr) sqlite3_close(db);
-  }
-
-  Status error(std::string_view what) const {
-    return Status::io_error(fmt::format("alarm store {}: {}: {}", path, what, sqlite3_errmsg(db)));
-  }
-
-  Status exec(const char* sql) {
-    char* msg = nullptr;
-    if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
-      Status st = Status::io_error(
-          fmt::format("alarm store {}: {}: {}", path, sql, msg != nullptr ? msg : "unknown error"));
-      sqlite3_free(msg);
-      return st;
-    }
-    return OkStatus();
-  }
-
-  template <typename Fn>
-  Status transaction(Fn fn) {
-    RETURN_IF_ERROR(exec("BEGIN IMMEDIATE"));
-    Status st = fn();
-    if (!st.ok()) {
-      (void)exec("ROLLBACK");
-      return st;
-    }
-    if (Status c = exec("COMMIT"); !c.ok()) {
-      (void)exec("ROLLBACK");
-      return c;
-    }
-    return OkStatus();
-  }
+  std::unique_ptr<storage::meta::SqliteDb> sql;  // guarded by mu
 };
 
 AlarmStore::AlarmStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -97,25 +32,8 @@ AlarmStore::~AlarmStore() = default;
 
 Result<std::unique_ptr<AlarmStore>> AlarmStore::open(const std::string& path) {
   auto impl = std::make_unique<Impl>();
-  impl->path = path;
-  if (sqlite3_open_v2(path.c_str(), &impl->db,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                      nullptr) != SQLITE_OK) {
-    return impl->error("open");
-  }
-  sqlite3_busy_timeout(impl->db, 5000);
-  RETURN_IF_ERROR(impl->exec("PRAGMA journal_mode=WAL"));
-  RETURN_IF_ERROR(impl->exec("PRAGMA synchronous=FULL"));
-  {
-    Stmt s(impl->db, "PRAGMA user_version");
-    if (!s.ok() || s.step() != SQLITE_ROW) return impl->error("read user_version");
-    if (s.integer(0) > kSchemaVersion) {
-      return Status::failed_precondition(
-          fmt::format("alarm store {}: schema version {} is newer than this binary's {}", path,
-                      s.integer(0), kSchemaVersion));
-    }
-  }
-  RETURN_IF_ERROR(impl->exec(
+  ASSIGN_OR_RETURN(impl->sql, storage::meta::SqliteDb::open(path, "alarm store"));
+  RETURN_IF_ERROR(impl->sql->exec(
       "CREATE TABLE IF NOT EXISTS alarm_state ("
       " account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, state TEXT NOT NULL,"
       " reason TEXT NOT NULL, reason_data TEXT NOT NULL, updated_ms INTEGER NOT NULL,"
@@ -123,25 +41,25 @@ Result<std::unique_ptr<AlarmStore>> AlarmStore::open(const std::string& path) {
       "NULL,"
       " supp_by INTEGER NOT NULL, supp_state TEXT NOT NULL, supp_since_ms INTEGER NOT NULL,"
       " supp_deadline_ms INTEGER NOT NULL, PRIMARY KEY (account, region, name)) WITHOUT ROWID"));
-  RETURN_IF_ERROR(impl->exec(
+  RETURN_IF_ERROR(impl->sql->exec(
       "CREATE TABLE IF NOT EXISTS alarm_history ("
       " id INTEGER PRIMARY KEY AUTOINCREMENT, account TEXT NOT NULL, region TEXT NOT NULL,"
       " name TEXT NOT NULL, alarm_type TEXT NOT NULL, item_type TEXT NOT NULL,"
       " ts_ms INTEGER NOT NULL, summary TEXT NOT NULL, data TEXT NOT NULL)"));
-  RETURN_IF_ERROR(impl->exec(
+  RETURN_IF_ERROR(impl->sql->exec(
       "CREATE INDEX IF NOT EXISTS alarm_history_time ON alarm_history (account, region, ts_ms, "
       "id)"));
-  RETURN_IF_ERROR(impl->exec(
+  RETURN_IF_ERROR(impl->sql->exec(
       "CREATE INDEX IF NOT EXISTS alarm_history_name ON alarm_history (account, region, name, "
       "ts_ms, id)"));
-  RETURN_IF_ERROR(impl->exec(
+  RETURN_IF_ERROR(impl->sql->exec(
       "CREATE TABLE IF NOT EXISTS checkpoint (period_ms INTEGER PRIMARY KEY, tick_ms INTEGER NOT "
       "NULL)"));
-  RETURN_IF_ERROR(impl->exec(
+  RETURN_IF_ERROR(impl->sql->exec(
       "CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT,"
       " account TEXT NOT NULL, region TEXT NOT NULL, alarm_name TEXT NOT NULL, doc TEXT NOT NULL,"
       " attempts INTEGER NOT NULL, next_attempt_ms INTEGER NOT NULL)"));
-  RETURN_IF_ERROR(impl->exec("PRAGMA user_version=1"));
+  RETURN_IF_ERROR(impl->sql->check_schema_version(kSchemaVersion));
   return std::unique_ptr<AlarmStore>(new AlarmStore(std::move(impl)));
 }
 
@@ -149,14 +67,15 @@ Status AlarmStore::commit(std::span<const AlarmStateRecord> states, std::span<Hi
                           const std::map<int64_t, int64_t>& checkpoints) {
   if (states.empty() && history.empty() && checkpoints.empty()) return OkStatus();
   std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->transaction([&]() -> Status {
+  return impl_->sql->transaction([&]() -> Status {
     if (!states.empty()) {
-      Stmt s(impl_->db,
-             "INSERT OR REPLACE INTO alarm_state (account, region, name, state, reason, "
-             "reason_data, updated_ms, transitioned_ms, forced, left_alarm_ms, supp_by, "
-             "supp_state, supp_since_ms, supp_deadline_ms) VALUES "
-             "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
-      if (!s.ok()) return impl_->error("prepare state upsert");
+      storage::meta::SqliteStmt s(
+          impl_->sql->handle(),
+          "INSERT OR REPLACE INTO alarm_state (account, region, name, state, reason, "
+          "reason_data, updated_ms, transitioned_ms, forced, left_alarm_ms, supp_by, "
+          "supp_state, supp_since_ms, supp_deadline_ms) VALUES "
+          "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+      if (!s.ok()) return impl_->sql->error("prepare state upsert");
       for (const auto& r : states) {
         s.reset();
         s.bind(1, r.tenant.account);
@@ -173,14 +92,15 @@ Status AlarmStore::commit(std::span<const AlarmStateRecord> states, std::span<Hi
         s.bind(12, state_name(r.suppression.held_state));
         s.bind(13, r.suppression.held_since_ms);
         s.bind(14, r.suppression.deadline_ms);
-        if (s.step() != SQLITE_DONE) return impl_->error("state upsert");
+        if (s.step() != SQLITE_DONE) return impl_->sql->error("state upsert");
       }
     }
     if (!history.empty()) {
-      Stmt s(impl_->db,
-             "INSERT INTO alarm_history (account, region, name, alarm_type, item_type, ts_ms, "
-             "summary, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-      if (!s.ok()) return impl_->error("prepare history insert");
+      storage::meta::SqliteStmt s(
+          impl_->sql->handle(),
+          "INSERT INTO alarm_history (account, region, name, alarm_type, item_type, ts_ms, "
+          "summary, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+      if (!s.ok()) return impl_->sql->error("prepare history insert");
       for (auto& h : history) {
         s.reset();
         s.bind(1, h.tenant.account);
@@ -191,18 +111,20 @@ Status AlarmStore::commit(std::span<const AlarmStateRecord> states, std::span<Hi
         s.bind(6, h.ts_ms);
         s.bind(7, h.summary);
         s.bind(8, h.data);
-        if (s.step() != SQLITE_DONE) return impl_->error("history insert");
-        h.id = sqlite3_last_insert_rowid(impl_->db);
+        if (s.step() != SQLITE_DONE) return impl_->sql->error("history insert");
+        h.id = sqlite3_last_insert_rowid(impl_->sql->handle());
       }
     }
     if (!checkpoints.empty()) {
-      Stmt s(impl_->db, "INSERT OR REPLACE INTO checkpoint (period_ms, tick_ms) VALUES (?1, ?2)");
-      if (!s.ok()) return impl_->error("prepare checkpoint");
+      storage::meta::SqliteStmt s(
+          impl_->sql->handle(),
+          "INSERT OR REPLACE INTO checkpoint (period_ms, tick_ms) VALUES (?1, ?2)");
+      if (!s.ok()) return impl_->sql->error("prepare checkpoint");
       for (const auto& [period, tick] : checkpoints) {
         s.reset();
         s.bind(1, period);
         s.bind(2, tick);
-        if (s.step() != SQLITE_DONE) return impl_->error("checkpoint");
+        if (s.step() != SQLITE_DONE) return impl_->sql->error("checkpoint");
       }
     }
     return OkStatus();
@@ -211,22 +133,25 @@ Status AlarmStore::commit(std::span<const AlarmStateRecord> states, std::span<Hi
 
 Status AlarmStore::delete_state(const storage::Tenant& tenant, std::string_view name) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  Stmt s(impl_->db, "DELETE FROM alarm_state WHERE account = ?1 AND region = ?2 AND name = ?3");
-  if (!s.ok()) return impl_->error("prepare state delete");
+  storage::meta::SqliteStmt s(
+      impl_->sql->handle(),
+      "DELETE FROM alarm_state WHERE account = ?1 AND region = ?2 AND name = ?3");
+  if (!s.ok()) return impl_->sql->error("prepare state delete");
   s.bind(1, tenant.account);
   s.bind(2, tenant.region);
   s.bind(3, name);
-  if (s.step() != SQLITE_DONE) return impl_->error("state delete");
+  if (s.step() != SQLITE_DONE) return impl_->sql->error("state delete");
   return OkStatus();
 }
 
 Result<std::vector<AlarmStateRecord>> AlarmStore::load_states() {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  Stmt s(impl_->db,
-         "SELECT account, region, name, state, reason, reason_data, updated_ms, transitioned_ms, "
-         "forced, left_alarm_ms, supp_by, supp_state, supp_since_ms, supp_deadline_ms FROM "
-         "alarm_state");
-  if (!s.ok()) return impl_->error("prepare state load");
+  storage::meta::SqliteStmt s(
+      impl_->sql->handle(),
+      "SELECT account, region, name, state, reason, reason_data, updated_ms, transitioned_ms, "
+      "forced, left_alarm_ms, supp_by, supp_state, supp_since_ms, supp_deadline_ms FROM "
+      "alarm_state");
+  if (!s.ok()) return impl_->sql->error("prepare state load");
   std::vector<AlarmStateRecord> out;
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) {
@@ -252,18 +177,18 @@ Result<std::vector<AlarmStateRecord>> AlarmStore::load_states() {
     r.suppression.deadline_ms = s.integer(13);
     out.push_back(std::move(r));
   }
-  if (rc != SQLITE_DONE) return impl_->error("state load");
+  if (rc != SQLITE_DONE) return impl_->sql->error("state load");
   return out;
 }
 
 Result<std::map<int64_t, int64_t>> AlarmStore::load_checkpoints() {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  Stmt s(impl_->db, "SELECT period_ms, tick_ms FROM checkpoint");
-  if (!s.ok()) return impl_->error("prepare checkpoint load");
+  storage::meta::SqliteStmt s(impl_->sql->handle(), "SELECT period_ms, tick_ms FROM checkpoint");
+  if (!s.ok()) return impl_->sql->error("prepare checkpoint load");
   std::map<int64_t, int64_t> out;
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) out[s.integer(0)] = s.integer(1);
-  if (rc != SQLITE_DONE) return impl_->error("checkpoint load");
+  if (rc != SQLITE_DONE) return impl_->sql->error("checkpoint load");
   return out;
 }
 
@@ -298,8 +223,8 @@ Result<HistoryPage> AlarmStore::query_history(const storage::Tenant& tenant,
   sql += "LIMIT ?10";
 
   std::lock_guard<std::mutex> lock(impl_->mu);
-  Stmt s(impl_->db, sql.c_str());
-  if (!s.ok()) return impl_->error("prepare history query");
+  storage::meta::SqliteStmt s(impl_->sql->handle(), sql.c_str());
+  if (!s.ok()) return impl_->sql->error("prepare history query");
   s.bind(1, tenant.account);
   s.bind(2, tenant.region);
   s.bind(3, q.alarm_name);
@@ -331,61 +256,64 @@ Result<HistoryPage> AlarmStore::query_history(const storage::Tenant& tenant,
     h.data = s.text(6);
     page.items.push_back(std::move(h));
   }
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return impl_->error("history query");
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return impl_->sql->error("history query");
   return page;
 }
 
 Result<int64_t> AlarmStore::purge_history(int64_t cutoff_ms) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  Stmt s(impl_->db, "DELETE FROM alarm_history WHERE ts_ms < ?1");
-  if (!s.ok()) return impl_->error("prepare purge");
+  storage::meta::SqliteStmt s(impl_->sql->handle(), "DELETE FROM alarm_history WHERE ts_ms < ?1");
+  if (!s.ok()) return impl_->sql->error("prepare purge");
   s.bind(1, cutoff_ms);
-  if (s.step() != SQLITE_DONE) return impl_->error("purge");
-  return static_cast<int64_t>(sqlite3_changes(impl_->db));
+  if (s.step() != SQLITE_DONE) return impl_->sql->error("purge");
+  return static_cast<int64_t>(sqlite3_changes(impl_->sql->handle()));
 }
 
 Result<int64_t> AlarmStore::add_outbox(const OutboxEntry& e) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  Stmt s(impl_->db,
-         "INSERT INTO outbox (account, region, alarm_name, doc, attempts, next_attempt_ms) "
-         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-  if (!s.ok()) return impl_->error("prepare outbox insert");
+  storage::meta::SqliteStmt s(
+      impl_->sql->handle(),
+      "INSERT INTO outbox (account, region, alarm_name, doc, attempts, next_attempt_ms) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  if (!s.ok()) return impl_->sql->error("prepare outbox insert");
   s.bind(1, e.tenant.account);
   s.bind(2, e.tenant.region);
   s.bind(3, e.alarm_name);
   s.bind(4, e.doc);
   s.bind(5, e.attempts);
   s.bind(6, e.next_attempt_ms);
-  if (s.step() != SQLITE_DONE) return impl_->error("outbox insert");
-  return static_cast<int64_t>(sqlite3_last_insert_rowid(impl_->db));
+  if (s.step() != SQLITE_DONE) return impl_->sql->error("outbox insert");
+  return static_cast<int64_t>(sqlite3_last_insert_rowid(impl_->sql->handle()));
 }
 
 Status AlarmStore::update_outbox(int64_t id, int64_t attempts, int64_t next_attempt_ms) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  Stmt s(impl_->db, "UPDATE outbox SET attempts = ?2, next_attempt_ms = ?3 WHERE id = ?1");
-  if (!s.ok()) return impl_->error("prepare outbox update");
+  storage::meta::SqliteStmt s(
+      impl_->sql->handle(), "UPDATE outbox SET attempts = ?2, next_attempt_ms = ?3 WHERE id = ?1");
+  if (!s.ok()) return impl_->sql->error("prepare outbox update");
   s.bind(1, id);
   s.bind(2, attempts);
   s.bind(3, next_attempt_ms);
-  if (s.step() != SQLITE_DONE) return impl_->error("outbox update");
+  if (s.step() != SQLITE_DONE) return impl_->sql->error("outbox update");
   return OkStatus();
 }
 
 Status AlarmStore::remove_outbox(int64_t id) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  Stmt s(impl_->db, "DELETE FROM outbox WHERE id = ?1");
-  if (!s.ok()) return impl_->error("prepare outbox delete");
+  storage::meta::SqliteStmt s(impl_->sql->handle(), "DELETE FROM outbox WHERE id = ?1");
+  if (!s.ok()) return impl_->sql->error("prepare outbox delete");
   s.bind(1, id);
-  if (s.step() != SQLITE_DONE) return impl_->error("outbox delete");
+  if (s.step() != SQLITE_DONE) return impl_->sql->error("outbox delete");
   return OkStatus();
 }
 
 Result<std::vector<OutboxEntry>> AlarmStore::load_outbox() {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  Stmt s(impl_->db,
-         "SELECT id, account, region, alarm_name, doc, attempts, next_attempt_ms FROM outbox "
-         "ORDER BY id");
-  if (!s.ok()) return impl_->error("prepare outbox load");
+  storage::meta::SqliteStmt s(
+      impl_->sql->handle(),
+      "SELECT id, account, region, alarm_name, doc, attempts, next_attempt_ms FROM outbox "
+      "ORDER BY id");
+  if (!s.ok()) return impl_->sql->error("prepare outbox load");
   std::vector<OutboxEntry> out;
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) {
@@ -398,7 +326,7 @@ Result<std::vector<OutboxEntry>> AlarmStore::load_outbox() {
     e.next_attempt_ms = s.integer(6);
     out.push_back(std::move(e));
   }
-  if (rc != SQLITE_DONE) return impl_->error("outbox load");
+  if (rc != SQLITE_DONE) return impl_->sql->error("outbox load");
   return out;
 }
 

@@ -2,8 +2,9 @@
 // https://sqlite.org/wal.html). See meta_store.h for the contract.
 #include "storage/meta/meta_store.h"
 
+#include "storage/meta/sqlite_db.h"
+
 #include <fmt/format.h>
-#include <sqlite3.h>
 
 #include <mutex>
 
@@ -11,32 +12,6 @@ namespace opsight::storage::meta {
 namespace {
 
 constexpr int kSchemaVersion = 1;
-
-// A prepared statement, finalized on scope exit.
-class Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
-  ~Stmt() { sqlite3_finalize(stmt_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-  bool ok() const { return rc_ == SQLITE_OK; }
-  void bind(int i, std::string_view s) {
-    sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
-  }
-  void bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
-  int step() { return sqlite3_step(stmt_); }
-  std::string text(int col) const {
-    const auto* p = sqlite3_column_text(stmt_, col);
-    return p == nullptr ? std::string()
-                        : std::string(reinterpret_cast<const char*>(p),
-                                      static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
-  }
-  int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-  int rc_ = SQLITE_ERROR;
-};
 
 Status check_key(std::string_view kind, std::string_view name) {
   if (kind.empty() || name.empty()) {
@@ -53,35 +28,15 @@ Status check_key(std::string_view kind, std::string_view name) {
 
 struct MetaStore::Impl {
   std::mutex mu;
-  sqlite3* db = nullptr;  // guarded by mu
+  std::unique_ptr<SqliteDb> sql;  // guarded by mu
   Clock* clock = nullptr;
-  std::string path;
-
-  ~Impl() {
-    if (db != nullptr) sqlite3_close(db);
-  }
-
-  Status error(std::string_view what) const {
-    return Status::io_error(fmt::format("meta store {}: {}: {}", path, what, sqlite3_errmsg(db)));
-  }
-
-  Status exec(const char* sql) {
-    char* msg = nullptr;
-    if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
-      Status st = Status::io_error(
-          fmt::format("meta store {}: {}: {}", path, sql, msg != nullptr ? msg : "unknown error"));
-      sqlite3_free(msg);
-      return st;
-    }
-    return OkStatus();
-  }
 
   // Reads one object (mu held); NotFound when absent.
   Result<MetaObject> read_locked(const Tenant& t, std::string_view kind, std::string_view name) {
-    Stmt s(db,
-           "SELECT doc, version, created_ms, updated_ms FROM objects "
-           "WHERE account = ?1 AND region = ?2 AND kind = ?3 AND name = ?4");
-    if (!s.ok()) return error("prepare select");
+    SqliteStmt s(sql->handle(),
+                 "SELECT doc, version, created_ms, updated_ms FROM objects "
+                 "WHERE account = ?1 AND region = ?2 AND kind = ?3 AND name = ?4");
+    if (!s.ok()) return sql->error("prepare select");
     s.bind(1, t.account);
     s.bind(2, t.region);
     s.bind(3, kind);
@@ -90,26 +45,10 @@ struct MetaStore::Impl {
     if (rc == SQLITE_DONE) {
       return Status::not_found(fmt::format("{} \"{}\" does not exist", kind, name));
     }
-    if (rc != SQLITE_ROW) return error("select");
+    if (rc != SQLITE_ROW) return sql->error("select");
     return MetaObject{t,           std::string(kind), std::string(name),
                       s.text(0),   s.integer(1),      s.integer(2),
                       s.integer(3)};
-  }
-
-  // Runs fn inside BEGIN IMMEDIATE / COMMIT (ROLLBACK when fn fails).
-  template <typename Fn>
-  auto transaction(Fn fn) -> decltype(fn()) {
-    RETURN_IF_ERROR(exec("BEGIN IMMEDIATE"));
-    auto r = fn();
-    if (!r.ok()) {
-      (void)exec("ROLLBACK");
-      return r;
-    }
-    if (Status st = exec("COMMIT"); !st.ok()) {
-      (void)exec("ROLLBACK");
-      return st;
-    }
-    return r;
   }
 };
 
@@ -119,31 +58,13 @@ MetaStore::~MetaStore() = default;
 Result<std::unique_ptr<MetaStore>> MetaStore::open(const std::string& path, Clock* clock) {
   auto impl = std::make_unique<Impl>();
   impl->clock = clock;
-  impl->path = path;
-  if (sqlite3_open_v2(path.c_str(), &impl->db,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                      nullptr) != SQLITE_OK) {
-    return impl->error("open");
-  }
-  sqlite3_busy_timeout(impl->db, 5000);
-  RETURN_IF_ERROR(impl->exec("PRAGMA journal_mode=WAL"));
-  RETURN_IF_ERROR(impl->exec("PRAGMA synchronous=FULL"));
-  RETURN_IF_ERROR(impl->exec(
+  ASSIGN_OR_RETURN(impl->sql, SqliteDb::open(path, "meta store"));
+  RETURN_IF_ERROR(impl->sql->exec(
       "CREATE TABLE IF NOT EXISTS objects ("
       " account TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,"
       " doc TEXT NOT NULL, version INTEGER NOT NULL, created_ms INTEGER NOT NULL,"
       " updated_ms INTEGER NOT NULL, PRIMARY KEY (account, region, kind, name)) WITHOUT ROWID"));
-  {
-    Stmt s(impl->db, "PRAGMA user_version");
-    if (!s.ok() || s.step() != SQLITE_ROW) return impl->error("read user_version");
-    const int64_t v = s.integer(0);
-    if (v > kSchemaVersion) {
-      return Status::failed_precondition(
-          fmt::format("meta store {}: schema version {} is newer than this binary's {}", path, v,
-                      kSchemaVersion));
-    }
-  }
-  RETURN_IF_ERROR(impl->exec("PRAGMA user_version=1"));
+  RETURN_IF_ERROR(impl->sql->check_schema_version(kSchemaVersion));
   return std::unique_ptr<MetaStore>(new MetaStore(std::move(impl)));
 }
 
@@ -156,7 +77,7 @@ Result<MetaObject> MetaStore::put(const Tenant& tenant, std::string_view kind,
                                                 kind, name, doc.size(), kMaxMetaDocBytes));
   }
   std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->transaction([&]() -> Result<MetaObject> {
+  return impl_->sql->transaction([&]() -> Result<MetaObject> {
     auto cur = impl_->read_locked(tenant, kind, name);
     if (!cur.ok() && cur.status().code() != Code::kNotFound) return cur.status();
     const bool exists = cur.ok();
@@ -179,10 +100,10 @@ Result<MetaObject> MetaStore::put(const Tenant& tenant, std::string_view kind,
                  exists ? cur->version + 1 : 1,
                  exists ? cur->created_ms : now,
                  now};
-    Stmt s(impl_->db,
-           "INSERT OR REPLACE INTO objects (account, region, kind, name, doc, version,"
-           " created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-    if (!s.ok()) return impl_->error("prepare insert");
+    SqliteStmt s(impl_->sql->handle(),
+                 "INSERT OR REPLACE INTO objects (account, region, kind, name, doc, version,"
+                 " created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    if (!s.ok()) return impl_->sql->error("prepare insert");
     s.bind(1, tenant.account);
     s.bind(2, tenant.region);
     s.bind(3, kind);
@@ -191,7 +112,7 @@ Result<MetaObject> MetaStore::put(const Tenant& tenant, std::string_view kind,
     s.bind(6, o.version);
     s.bind(7, o.created_ms);
     s.bind(8, o.updated_ms);
-    if (s.step() != SQLITE_DONE) return impl_->error("insert");
+    if (s.step() != SQLITE_DONE) return impl_->sql->error("insert");
     return o;
   });
 }
@@ -205,10 +126,10 @@ Result<MetaObject> MetaStore::get(const Tenant& tenant, std::string_view kind,
 
 Result<std::vector<MetaObject>> MetaStore::list(const Tenant& tenant, std::string_view kind) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  Stmt s(impl_->db,
-         "SELECT name, doc, version, created_ms, updated_ms FROM objects "
-         "WHERE account = ?1 AND region = ?2 AND kind = ?3 ORDER BY name");
-  if (!s.ok()) return impl_->error("prepare list");
+  SqliteStmt s(impl_->sql->handle(),
+               "SELECT name, doc, version, created_ms, updated_ms FROM objects "
+               "WHERE account = ?1 AND region = ?2 AND kind = ?3 ORDER BY name");
+  if (!s.ok()) return impl_->sql->error("prepare list");
   s.bind(1, tenant.account);
   s.bind(2, tenant.region);
   s.bind(3, kind);
@@ -218,7 +139,7 @@ Result<std::vector<MetaObject>> MetaStore::list(const Tenant& tenant, std::strin
     out.push_back(MetaObject{tenant, std::string(kind), s.text(0), s.text(1), s.integer(2),
                              s.integer(3), s.integer(4)});
   }
-  if (rc != SQLITE_DONE) return impl_->error("list");
+  if (rc != SQLITE_DONE) return impl_->sql->error("list");
   return out;
 }
 
@@ -227,21 +148,22 @@ Result<MetaObject> MetaStore::remove(const Tenant& tenant, std::string_view kind
                                      std::optional<int64_t> expected_version) {
   RETURN_IF_ERROR(check_key(kind, name));
   std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->transaction([&]() -> Result<MetaObject> {
+  return impl_->sql->transaction([&]() -> Result<MetaObject> {
     ASSIGN_OR_RETURN(MetaObject cur, impl_->read_locked(tenant, kind, name));
     if (expected_version && cur.version != *expected_version) {
       return Status::failed_precondition(
           fmt::format("{} \"{}\" is at version {}, not the expected {}", kind, name, cur.version,
                       *expected_version));
     }
-    Stmt s(impl_->db,
-           "DELETE FROM objects WHERE account = ?1 AND region = ?2 AND kind = ?3 AND name = ?4");
-    if (!s.ok()) return impl_->error("prepare delete");
+    SqliteStmt s(
+        impl_->sql->handle(),
+        "DELETE FROM objects WHERE account = ?1 AND region = ?2 AND kind = ?3 AND name = ?4");
+    if (!s.ok()) return impl_->sql->error("prepare delete");
     s.bind(1, tenant.account);
     s.bind(2, tenant.region);
     s.bind(3, kind);
     s.bind(4, name);
-    if (s.step() != SQLITE_DONE) return impl_->error("delete");
+    if (s.step() != SQLITE_DONE) return impl_->sql->error("delete");
     return cur;
   });
 }
