@@ -11,25 +11,11 @@
 
 #include "alarm/alarm_model.h"
 #include "alarm/evaluation.h"
+#include "testing/temp_dir.h"
 
 namespace opsight::alarm::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "alarm_test_XXXXXX").string();
-    char* p = ::mkdtemp(tmpl.data());
-    path_ = p != nullptr ? p : "";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using TempDir = ::opsight::testing::TempDir;
 
 inline constexpr double kThreshold = 50;
 inline constexpr double kBreachingValue = 100;

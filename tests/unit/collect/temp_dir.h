@@ -6,28 +6,10 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include "testing/temp_dir.h"
 
 namespace opsight::collect::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "collect_test_XXXXXX").string();
-    char* p = ::mkdtemp(tmpl.data());
-    path_ = p != nullptr ? p : "";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-  void write(const std::string& name, const std::string& content) const {
-    std::ofstream(file(name), std::ios::trunc) << content;
-  }
-
- private:
-  std::string path_;
-};
+using TempDir = ::opsight::testing::TempDir;
 
 }  // namespace opsight::collect::testing

@@ -9,23 +9,11 @@
 #include <vector>
 
 #include "storage/log_store.h"
+#include "testing/temp_dir.h"
 
 namespace opsight::storage::logstore::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "logstore_test_XXXXXX").string();
-    char* p = ::mkdtemp(tmpl.data());
-    EXPECT_NE(p, nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using TempDir = ::opsight::testing::TempDir;
 
 // A LogRecord with owned strings.
 struct Row {

@@ -14,23 +14,11 @@
 #include "common/clock.h"
 #include "query/metricmath/get_metric_data.h"
 #include "storage/tsdb/db.h"
+#include "testing/temp_dir.h"
 
 namespace opsight::query::metricmath::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "metricmath_test_XXXXXX").string();
-    char* p = ::mkdtemp(tmpl.data());
-    EXPECT_NE(p, nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using TempDir = ::opsight::testing::TempDir;
 
 class TestStore {
  public:

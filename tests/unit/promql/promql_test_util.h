@@ -28,23 +28,11 @@
 #include "common/clock.h"
 #include "query/promql/engine.h"
 #include "storage/tsdb/db.h"
+#include "testing/temp_dir.h"
 
 namespace opsight::query::promql::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "promql_test_XXXXXX").string();
-    char* p = ::mkdtemp(tmpl.data());
-    EXPECT_NE(p, nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using TempDir = ::opsight::testing::TempDir;
 
 // A Db that takes samples at any time (the clock sits at 0, the windows span centuries).
 class TestStore {

@@ -12,23 +12,11 @@
 #include <vector>
 
 #include "storage/trace_store.h"
+#include "testing/temp_dir.h"
 
 namespace opsight::storage::tracestore::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "tracestore_test_XXXXXX").string();
-    char* p = ::mkdtemp(tmpl.data());
-    EXPECT_NE(p, nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using TempDir = ::opsight::testing::TempDir;
 
 inline std::string id_bytes(uint64_t hi, uint64_t lo, size_t n) {
   std::string s(16, '\0');

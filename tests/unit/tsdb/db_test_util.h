@@ -11,23 +11,11 @@
 
 #include "common/clock.h"
 #include "storage/tsdb/db.h"
+#include "testing/temp_dir.h"
 
 namespace opsight::storage::tsdb::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "tsdb_test_XXXXXX").string();
-    char* p = ::mkdtemp(tmpl.data());
-    EXPECT_NE(p, nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using TempDir = ::opsight::testing::TempDir;
 
 // Series labels (without tenant) -> samples, as read back.
 using Dump = std::map<std::string, std::vector<Sample>>;
