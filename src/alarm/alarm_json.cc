@@ -22,12 +22,6 @@ void write_time(json::Writer& w, std::string_view key, int64_t ms, TimeFormat f)
   }
 }
 
-void write_strings(json::Writer& w, std::string_view key, const std::vector<std::string>& v) {
-  w.key(key).begin_array();
-  for (const auto& s : v) w.value(s);
-  w.end_array();
-}
-
 Status read_alarm_types(dom::object obj, std::vector<AlarmType>* out) {
   std::optional<std::vector<std::string>> types;
   RETURN_IF_ERROR(jsonu::get_string_list(obj, "AlarmTypes", &types));
@@ -189,30 +183,16 @@ std::string alarm_view_json(const storage::Tenant& tenant, const AlarmView& v, T
   w.kv("AlarmDescription", c.description);
   write_time(w, "AlarmConfigurationUpdatedTimestamp", v.config_updated_ms, f);
   w.kv("ActionsEnabled", c.actions_enabled);
-  write_strings(w, "OKActions", c.ok_actions);
-  write_strings(w, "AlarmActions", c.alarm_actions);
-  write_strings(w, "InsufficientDataActions", c.insufficient_data_actions);
+  write_string_array(w, "OKActions", c.ok_actions);
+  write_string_array(w, "AlarmActions", c.alarm_actions);
+  write_string_array(w, "InsufficientDataActions", c.insufficient_data_actions);
   w.kv("StateValue", state_name(v.state.state));
   w.kv("StateReason", v.state.reason);
   if (!v.state.reason_data.empty()) w.kv("StateReasonData", v.state.reason_data);
   write_time(w, "StateUpdatedTimestamp", v.state.updated_ms, f);
   write_time(w, "StateTransitionedTimestamp", v.state.transitioned_ms, f);
   if (const auto* m = std::get_if<MetricAlarm>(&v.def)) {
-    if (!m->uses_metrics()) {
-      w.kv("MetricName", m->metric_name).kv("Namespace", m->namespace_name);
-      if (!m->statistic.empty()) w.kv("Statistic", m->statistic);
-      if (!m->extended_statistic.empty()) w.kv("ExtendedStatistic", m->extended_statistic);
-      w.key("Dimensions").begin_array();
-      for (const auto& d : m->dimensions) {
-        w.begin_object().kv("Name", d.name).kv("Value", d.value).end_object();
-      }
-      w.end_array();
-      w.kv("Period", m->period_s);
-      if (!m->unit.empty()) w.kv("Unit", m->unit);
-    } else {
-      w.key("Metrics").raw(m->metrics_json);
-      if (!m->threshold_metric_id.empty()) w.kv("ThresholdMetricId", m->threshold_metric_id);
-    }
+    write_metric_fields(w, *m, /*period_with_metrics=*/false);
     w.kv("EvaluationPeriods", m->evaluation_periods);
     w.kv("DatapointsToAlarm", m->datapoints_to_alarm);
     if (m->threshold) w.kv("Threshold", *m->threshold);

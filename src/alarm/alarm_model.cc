@@ -335,19 +335,13 @@ Result<CompositeAlarm> composite_alarm_from(dom::object obj) {
   return c;
 }
 
-void write_strings(json::Writer& w, std::string_view key, const std::vector<std::string>& v) {
-  w.key(key).begin_array();
-  for (const auto& s : v) w.value(s);
-  w.end_array();
-}
-
 void write_common(json::Writer& w, const AlarmCommon& c) {
   w.kv("AlarmName", c.alarm_name);
   if (!c.description.empty()) w.kv("AlarmDescription", c.description);
   w.kv("ActionsEnabled", c.actions_enabled);
-  write_strings(w, "OKActions", c.ok_actions);
-  write_strings(w, "AlarmActions", c.alarm_actions);
-  write_strings(w, "InsufficientDataActions", c.insufficient_data_actions);
+  write_string_array(w, "OKActions", c.ok_actions);
+  write_string_array(w, "AlarmActions", c.alarm_actions);
+  write_string_array(w, "InsufficientDataActions", c.insufficient_data_actions);
   if (!c.tags.empty()) {
     w.key("Tags").begin_array();
     for (const auto& t : c.tags)
@@ -530,28 +524,38 @@ Result<AlarmDefinition> parse_alarm_doc(std::string_view json) {
   return AlarmDefinition(std::move(m));
 }
 
+void write_string_array(json::Writer& w, std::string_view key, const std::vector<std::string>& v) {
+  w.key(key).begin_array();
+  for (const auto& s : v) w.value(s);
+  w.end_array();
+}
+
+void write_metric_fields(json::Writer& w, const MetricAlarm& m, bool period_with_metrics) {
+  if (!m.uses_metrics()) {
+    w.kv("Namespace", m.namespace_name).kv("MetricName", m.metric_name);
+    if (!m.statistic.empty()) w.kv("Statistic", m.statistic);
+    if (!m.extended_statistic.empty()) w.kv("ExtendedStatistic", m.extended_statistic);
+    w.key("Dimensions").begin_array();
+    for (const auto& d : m.dimensions) {
+      w.begin_object().kv("Name", d.name).kv("Value", d.value).end_object();
+    }
+    w.end_array();
+    w.kv("Period", m.period_s);
+    if (!m.unit.empty()) w.kv("Unit", m.unit);
+    return;
+  }
+  w.key("Metrics").raw(m.metrics_json);
+  if (period_with_metrics) w.kv("Period", m.period_s);
+  if (!m.threshold_metric_id.empty()) w.kv("ThresholdMetricId", m.threshold_metric_id);
+}
+
 std::string alarm_doc(const AlarmDefinition& def) {
   json::Writer w(512);
   w.begin_object();
   w.kv("AlarmType", alarm_type_name(type_of(def)));
   write_common(w, common_of(def));
   if (const auto* m = std::get_if<MetricAlarm>(&def)) {
-    if (!m->uses_metrics()) {
-      w.kv("Namespace", m->namespace_name).kv("MetricName", m->metric_name);
-      if (!m->statistic.empty()) w.kv("Statistic", m->statistic);
-      if (!m->extended_statistic.empty()) w.kv("ExtendedStatistic", m->extended_statistic);
-      w.key("Dimensions").begin_array();
-      for (const auto& d : m->dimensions) {
-        w.begin_object().kv("Name", d.name).kv("Value", d.value).end_object();
-      }
-      w.end_array();
-      w.kv("Period", m->period_s);
-      if (!m->unit.empty()) w.kv("Unit", m->unit);
-    } else {
-      w.key("Metrics").raw(m->metrics_json);
-      w.kv("Period", m->period_s);
-      if (!m->threshold_metric_id.empty()) w.kv("ThresholdMetricId", m->threshold_metric_id);
-    }
+    write_metric_fields(w, *m, /*period_with_metrics=*/true);
     w.kv("EvaluationPeriods", m->evaluation_periods);
     w.kv("DatapointsToAlarm", m->datapoints_to_alarm);
     if (m->threshold) w.kv("Threshold", *m->threshold);

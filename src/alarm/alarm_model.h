@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "alarm/alarm_types.h"
+#include "common/json_writer.h"
 #include "common/status.h"
 #include "storage/metric_store.h"  // Tenant
 
@@ -125,6 +126,14 @@ std::string alarm_arn(const storage::Tenant& tenant, std::string_view name);
 // The alarm name of `ref` when it is an alarm ARN of `tenant`, `ref` itself when it is not an
 // ARN; nullopt for an ARN of another account/region or another service.
 std::optional<std::string> alarm_name_from_ref(const storage::Tenant& tenant, std::string_view ref);
+
+// JSON pieces shared by the stored document and the API views: a string array under `key`, and
+// a metric alarm's metric fields in CloudWatch names (Namespace, MetricName, Statistic /
+// ExtendedStatistic, Dimensions, Period, Unit; or Metrics and ThresholdMetricId).
+// `period_with_metrics` also writes Period for the Metrics form (the stored document keeps it;
+// DescribeAlarms does not show it).
+void write_string_array(json::Writer& w, std::string_view key, const std::vector<std::string>& v);
+void write_metric_fields(json::Writer& w, const MetricAlarm& m, bool period_with_metrics);
 
 // PutMetricAlarm / PutCompositeAlarm request bodies (also the stored documents).
 Result<MetricAlarm> parse_put_metric_alarm(std::string_view json);

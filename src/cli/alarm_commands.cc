@@ -5,14 +5,11 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <iostream>
-#include <iterator>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "cli/input_file.h"
 #include "common/json_writer.h"
 #include "net/http_client.h"
 
@@ -63,14 +60,9 @@ std::string field(dom::element obj, std::string_view key) {
 }
 
 std::string read_document(const std::string& path) {
-  if (path == "-") {
-    return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail("cannot read " + path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  std::string doc;
+  if (!read_input(path, &doc)) fail("cannot read " + path);
+  return doc;
 }
 
 // Left-aligned columns separated by two spaces; the last column is not padded.

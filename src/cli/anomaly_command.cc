@@ -9,20 +9,10 @@
 
 #include "anomaly/series_csv.h"
 #include "anomaly/streaming_detector.h"
+#include "cli/input_file.h"
 
 namespace opsight::cli {
 namespace {
-
-bool read_all(const std::string& path, std::string* out) {
-  FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return false;
-  char buf[1 << 16];
-  size_t got;
-  while ((got = std::fread(buf, 1, sizeof buf, f)) > 0) out->append(buf, got);
-  bool ok = !std::ferror(f);
-  if (f != stdin) std::fclose(f);
-  return ok;
-}
 
 void append_number(std::string* out, double v) {
   char buf[32];
@@ -62,7 +52,7 @@ std::string explain_csv(const anomaly::CsvSeries& series) {
 
 int run_score(const std::string& path, const std::string& output, bool explain) {
   std::string text;
-  if (!read_all(path, &text)) {
+  if (!read_input(path, &text)) {
     std::fprintf(stderr, "opsight anomaly score: cannot read %s: %s\n", path.c_str(),
                  std::strerror(errno));
     return 1;

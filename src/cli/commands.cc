@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "net/http_client.h"
 #include "common/json_writer.h"
+#include "net/http_client.h"
 
 namespace opsight::cli {
 namespace {

@@ -8,8 +8,8 @@
 #include <memory>
 #include <thread>
 
-#include "net/http_client.h"
 #include "common/json_writer.h"
+#include "net/http_client.h"
 
 namespace opsight::cli {
 namespace {

@@ -9,21 +9,11 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/input_file.h"
 #include "query/patterns/pattern_miner.h"
 
 namespace opsight::cli {
 namespace {
-
-bool read_all(const std::string& path, std::string* out) {
-  FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return false;
-  char buf[1 << 16];
-  size_t got;
-  while ((got = std::fread(buf, 1, sizeof buf, f)) > 0) out->append(buf, got);
-  bool ok = !std::ferror(f);
-  if (f != stdin) std::fclose(f);
-  return ok;
-}
 
 // Lines split on '\n'; a '\r' before it is dropped; no empty last line for a final '\n'.
 std::vector<std::string_view> split_lines(std::string_view text) {
@@ -59,7 +49,7 @@ void append_csv_field(std::string* out, std::string_view s) {
 
 int run_patterns(const std::string& path, size_t max_samples) {
   std::string text;
-  if (!read_all(path, &text)) {
+  if (!read_input(path, &text)) {
     std::fprintf(stderr, "opsight patterns: cannot read %s: %s\n", path.c_str(),
                  std::strerror(errno));
     return 1;
