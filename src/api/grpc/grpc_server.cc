@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "api/grpc/grpc_bridge.h"
+#include "api/http/server_core.h"
 #include "common/logging.h"
 #include "common/self_metrics.h"
 #include "common/work_queue.h"
@@ -79,40 +80,20 @@ class ServerImpl final : public GrpcServer {
   ServerImpl(const GrpcServerOptions& o, const Router* router)
       : options_(o),
         router_(router),
-        acceptor_(ioc_),
-        workers_(static_cast<size_t>(std::max(1, o.workers)), o.max_queued_requests) {}
+        core_(static_cast<size_t>(std::max(1, o.workers)), o.max_queued_requests,
+              o.max_connections) {}
 
   ~ServerImpl() override { stop(0); }
 
   Status listen() {
-    RETURN_IF_ERROR(net::open_tcp_acceptor(acceptor_, options_.listen, "otlp_grpc.listen"));
-    port_ = acceptor_.local_endpoint().port();
-    accept();
-    for (int i = 0; i < std::max(1, options_.io_threads); i++) {
-      threads_.emplace_back([this] { ioc_.run(); });
-    }
-    return OkStatus();
+    return core_.listen(options_.listen, "otlp_grpc.listen", options_.io_threads,
+                        [this](tcp::socket socket) {
+                          std::make_shared<Connection>(std::move(socket), this)->start();
+                        });
   }
 
-  uint16_t port() const override { return port_; }
-
-  void stop(int64_t drain_ms) override {
-    if (stopped_.exchange(true)) return;
-    asio::post(ioc_, [this] {
-      error_code ec;
-      acceptor_.close(ec);
-    });
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(drain_ms);
-    while (inflight_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    workers_.shutdown();
-    ioc_.stop();
-    for (auto& t : threads_) {
-      if (t.joinable()) t.join();
-    }
-    threads_.clear();
-  }
+  uint16_t port() const override { return core_.port(); }
+  void stop(int64_t drain_ms) override { core_.stop(drain_ms); }
 
   // On the connection's strand, for each complete call.
   void dispatch(const std::shared_ptr<Connection>& conn, const http2::Request& call,
@@ -125,56 +106,24 @@ class ServerImpl final : public GrpcServer {
       conn->reply(call.stream_id, *immediate);
       return;
     }
-    inflight_++;
     auto task = [this, conn, id = call.stream_id,
                  req = std::get<HttpRequest>(std::move(translated))]() mutable {
-      HttpResponse resp;
-      try {
-        resp = router_->dispatch(req);
-      } catch (const std::exception& e) {
-        log::error("gRPC handler for {} threw: {}", req.path, e.what());
-        resp = HttpResponse::text(500, std::string("internal error: ") + e.what());
-      }
-      grpc::GrpcReply r = grpc::from_http_response(resp);
+      grpc::GrpcReply r = grpc::from_http_response(dispatch_guarded(*router_, req));
       asio::post(conn->executor(), [conn, id, r = std::move(r)] { conn->reply(id, r); });
-      inflight_--;
     };
-    if (!workers_.try_submit(std::move(task))) {
-      inflight_--;
+    if (!core_.submit(std::move(task))) {
       probe().rejected_overload->inc();
       conn->reply(call.stream_id, grpc::overloaded_reply());
     }
   }
 
   const GrpcServerOptions& options() const { return options_; }
-  std::atomic<size_t> connections_{0};
+  std::atomic<size_t>& connections() { return core_.connections; }
 
  private:
-  void accept() {
-    acceptor_.async_accept(asio::make_strand(ioc_), [this](error_code ec, tcp::socket socket) {
-      if (ec) {
-        if (!stopped_) accept();
-        return;
-      }
-      if (connections_.load() >= options_.max_connections) {
-        error_code ignore;
-        socket.close(ignore);
-      } else {
-        std::make_shared<Connection>(std::move(socket), this)->start();
-      }
-      accept();
-    });
-  }
-
   GrpcServerOptions options_;
   const Router* router_;
-  asio::io_context ioc_;
-  tcp::acceptor acceptor_;
-  WorkQueue workers_;
-  std::vector<std::thread> threads_;
-  std::atomic<bool> stopped_{false};
-  std::atomic<int64_t> inflight_{0};
-  uint16_t port_ = 0;
+  ServerCore core_;
 };
 
 http2::SessionOptions session_options(const GrpcServerOptions& o) {
@@ -191,7 +140,7 @@ Connection::Connection(tcp::socket socket, ServerImpl* server)
       idle_timer_(socket_.get_executor()),
       server_(server),
       session_(session_options(server->options())) {
-  server_->connections_++;
+  server_->connections()++;
   probe().connections->add(1);
   error_code ec;
   auto ep = socket_.remote_endpoint(ec);
@@ -200,7 +149,7 @@ Connection::Connection(tcp::socket socket, ServerImpl* server)
 }
 
 Connection::~Connection() {
-  server_->connections_--;
+  server_->connections()--;
   probe().connections->add(-1);
 }
 

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <thread>
 
+#include "api/http/server_core.h"
 #include "common/logging.h"
 #include "common/self_metrics.h"
 #include "common/work_queue.h"
@@ -80,63 +81,31 @@ class ServerImpl final : public HttpServer {
   ServerImpl(const HttpServerOptions& o, const Router* router)
       : options_(o),
         router_(router),
-        acceptor_(ioc_),
-        workers_(static_cast<size_t>(o.workers), o.max_queued_requests) {}
+        core_(static_cast<size_t>(o.workers), o.max_queued_requests, o.max_connections) {}
 
   ~ServerImpl() override { stop(0); }
 
   Status listen() {
-    RETURN_IF_ERROR(net::open_tcp_acceptor(acceptor_, options_.listen, "http listen address"));
-    port_ = acceptor_.local_endpoint().port();
-    accept();
-    for (int i = 0; i < std::max(1, options_.io_threads); i++) {
-      threads_.emplace_back([this] { ioc_.run(); });
-    }
-    return OkStatus();
+    return core_.listen(options_.listen, "http listen address", options_.io_threads,
+                        [this](tcp::socket socket) {
+                          std::make_shared<Session>(std::move(socket), this)->start();
+                        });
   }
 
-  uint16_t port() const override { return port_; }
-
-  void stop(int64_t drain_ms) override {
-    if (stopped_.exchange(true)) return;
-    asio::post(ioc_, [this] {
-      beast::error_code ec;
-      acceptor_.close(ec);
-    });
-    // Wait for in-flight requests (queued or running) to finish.
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(drain_ms);
-    while (inflight_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    workers_.shutdown();
-    ioc_.stop();
-    for (auto& t : threads_) {
-      if (t.joinable()) t.join();
-    }
-    threads_.clear();
-  }
+  uint16_t port() const override { return core_.port(); }
+  void stop(int64_t drain_ms) override { core_.stop(drain_ms); }
 
   // Called on an io thread with a complete request.
   void dispatch(std::shared_ptr<Session> session, HttpRequest req,
                 std::function<void(HttpResponse)> done) {
-    inflight_++;
     bool ingest = false;
     for (const auto& p : options_.ingest_prefixes) {
       if (req.path.starts_with(p)) ingest = true;
     }
     auto task = [this, req = std::move(req), done]() mutable {
-      HttpResponse resp;
-      try {
-        resp = router_->dispatch(req);
-      } catch (const std::exception& e) {
-        log::error("handler for {} {} threw: {}", req.method, req.path, e.what());
-        resp = HttpResponse::text(500, std::string("internal error: ") + e.what());
-      }
-      done(std::move(resp));
-      inflight_--;
+      done(dispatch_guarded(*router_, req));
     };
-    if (!workers_.try_submit(std::move(task))) {
-      inflight_--;
+    if (!core_.submit(std::move(task))) {
       probe().rejected_overload->inc();
       HttpResponse resp = HttpResponse::text(
           ingest ? 429 : 503,
@@ -146,47 +115,23 @@ class ServerImpl final : public HttpServer {
     }
   }
 
-  asio::io_context& ioc() { return ioc_; }
   const HttpServerOptions& options() const { return options_; }
-  std::atomic<size_t> connections_{0};
+  std::atomic<size_t>& connections() { return core_.connections; }
 
  private:
-  void accept() {
-    acceptor_.async_accept(asio::make_strand(ioc_),
-                           [this](beast::error_code ec, tcp::socket socket) {
-                             if (ec) {
-                               if (!stopped_) accept();
-                               return;
-                             }
-                             if (connections_.load() >= options_.max_connections) {
-                               beast::error_code ignore;
-                               socket.close(ignore);
-                             } else {
-                               std::make_shared<Session>(std::move(socket), this)->start();
-                             }
-                             accept();
-                           });
-  }
-
   HttpServerOptions options_;
   const Router* router_;
-  asio::io_context ioc_;
-  tcp::acceptor acceptor_;
-  WorkQueue workers_;
-  std::vector<std::thread> threads_;
-  std::atomic<bool> stopped_{false};
-  std::atomic<int64_t> inflight_{0};
-  uint16_t port_ = 0;
+  ServerCore core_;
 };
 
 Session::Session(tcp::socket socket, ServerImpl* server)
     : stream_(std::move(socket)), server_(server) {
-  server_->connections_++;
+  server_->connections()++;
   probe().connections->add(1);
 }
 
 Session::~Session() {
-  server_->connections_--;
+  server_->connections()--;
   probe().connections->add(-1);
 }
 
