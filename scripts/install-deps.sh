@@ -10,6 +10,9 @@ pkgs=(cmake ninja-build g++ ccache pkg-config make
       libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libroaring-dev libsqlite3-dev zlib1g-dev)
 if [ "$mode" = test ] || [ "$mode" = bench ]; then
   pkgs+=(libgtest-dev libgmock-dev libbenchmark-dev python3 prometheus prometheus-node-exporter curl rsyslog)
+  # The AWS front ends are tested with Debian's AWS CLI (/usr/bin/aws) and boto3 (for
+  # /usr/bin/python3), besides the AWS SDK for JavaScript v3 from npm (tests/integration/node).
+  pkgs+=(awscli python3-boto3)
   # Real JavaScript clients (tests/integration/otel_js: the OpenTelemetry JS SDK) need node and
   # npm; checked as commands, since a NodeSource nodejs package ships npm inside it.
   command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
@@ -52,7 +55,8 @@ if [ "$mode" = test ] || [ "$mode" = bench ]; then
   if [ ! -d "$root/tests/integration/otel_js/node_modules" ]; then
     npm ci --prefix "$root/tests/integration/otel_js" --no-audit --no-fund
   fi
-  # tests/integration/node: aws-xray-sdk-core for test_xray_sdk.py.
+  # tests/integration/node: aws-xray-sdk-core and the AWS SDK for JavaScript v3 clients
+  # (CloudWatch, CloudWatch Logs, X-Ray) of the AWS API tests.
   if [ ! -d "$root/tests/integration/node/node_modules" ]; then
     npm ci --prefix "$root/tests/integration/node" --no-audit --no-fund
   fi

@@ -12,16 +12,10 @@ namespace opsight::alarm {
 namespace {
 
 namespace dom = simdjson::dom;
+using jsonu::check_length;
 using jsonu::invalid;
 using jsonu::missing;
-
-Status check_length(std::string_view key, const std::string& v, size_t min, size_t max) {
-  if (v.size() < min || v.size() > max) {
-    return invalid(key,
-                   fmt::format("must be {} to {} characters long (got {}).", min, max, v.size()));
-  }
-  return OkStatus();
-}
+using jsonu::read_dimensions;
 
 bool valid_statistic(std::string_view s) {
   return s == "SampleCount" || s == "Average" || s == "Sum" || s == "Minimum" || s == "Maximum";
@@ -83,27 +77,6 @@ Status validate_common(const AlarmCommon& c) {
   for (const auto& t : c.tags) {
     RETURN_IF_ERROR(check_length("Tags.Key", t.key, 1, 128));
     RETURN_IF_ERROR(check_length("Tags.Value", t.value, 0, 256));
-  }
-  return OkStatus();
-}
-
-Status read_dimensions(dom::element e, std::string_view key, std::vector<Dimension>* out) {
-  dom::array a;
-  if (e.get_array().get(a)) return invalid(key, "must be a list of {Name, Value} objects.");
-  for (dom::element item : a) {
-    dom::object o;
-    if (item.get_object().get(o)) return invalid(key, "must be a list of {Name, Value} objects.");
-    std::optional<std::string> name, value;
-    RETURN_IF_ERROR(jsonu::get_string(o, "Name", &name));
-    RETURN_IF_ERROR(jsonu::get_string(o, "Value", &value));
-    if (!name) return missing(fmt::format("{}.member.Name", key));
-    if (!value) return missing(fmt::format("{}.member.Value", key));
-    RETURN_IF_ERROR(check_length(fmt::format("{}.member.Name", key), *name, 1, 255));
-    RETURN_IF_ERROR(check_length(fmt::format("{}.member.Value", key), *value, 1, 1024));
-    out->push_back({std::move(*name), std::move(*value)});
-  }
-  if (out->size() > kMaxDimensions) {
-    return invalid(key, fmt::format("can have at most {} dimensions.", kMaxDimensions));
   }
   return OkStatus();
 }
@@ -575,6 +548,10 @@ std::string alarm_doc(const AlarmDefinition& def) {
   }
   w.end_object();
   return w.take();
+}
+
+bool is_statistic(std::string_view s) {
+  return valid_statistic(s) || valid_extended_statistic(s);
 }
 
 }  // namespace opsight::alarm

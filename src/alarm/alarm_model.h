@@ -148,4 +148,8 @@ std::string alarm_doc(const AlarmDefinition& def);
 Status validate_metric_alarm(const MetricAlarm& alarm);
 Status validate_composite_alarm(const CompositeAlarm& alarm);
 
+// A CloudWatch statistic (SampleCount, Average, Sum, Minimum, Maximum) or extended statistic
+// (p99, tm90, IQM, ...), as the alarm parsers accept them (also used by anomaly detectors).
+bool is_statistic(std::string_view s);
+
 }  // namespace opsight::alarm

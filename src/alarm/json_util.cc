@@ -137,4 +137,33 @@ Status get_time(dom::object obj, std::string_view key, std::optional<int64_t>* o
   return invalid(key, "must be a time.");
 }
 
+Status check_length(std::string_view key, std::string_view v, size_t min, size_t max) {
+  if (v.size() < min || v.size() > max) {
+    return invalid(key,
+                   fmt::format("must be {} to {} characters long (got {}).", min, max, v.size()));
+  }
+  return OkStatus();
+}
+
+Status read_dimensions(dom::element e, std::string_view key, std::vector<Dimension>* out) {
+  dom::array a;
+  if (e.get_array().get(a)) return invalid(key, "must be a list of {Name, Value} objects.");
+  for (dom::element item : a) {
+    dom::object o;
+    if (item.get_object().get(o)) return invalid(key, "must be a list of {Name, Value} objects.");
+    std::optional<std::string> name, value;
+    RETURN_IF_ERROR(jsonu::get_string(o, "Name", &name));
+    RETURN_IF_ERROR(jsonu::get_string(o, "Value", &value));
+    if (!name) return missing(fmt::format("{}.member.Name", key));
+    if (!value) return missing(fmt::format("{}.member.Value", key));
+    RETURN_IF_ERROR(check_length(fmt::format("{}.member.Name", key), *name, 1, 255));
+    RETURN_IF_ERROR(check_length(fmt::format("{}.member.Value", key), *value, 1, 1024));
+    out->push_back({std::move(*name), std::move(*value)});
+  }
+  if (out->size() > kMaxDimensions) {
+    return invalid(key, fmt::format("can have at most {} dimensions.", kMaxDimensions));
+  }
+  return OkStatus();
+}
+
 }  // namespace opsight::alarm::jsonu

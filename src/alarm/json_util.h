@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "alarm/alarm_types.h"
+#include "alarm/alarm_model.h"  // Dimension, kMaxDimensions
 #include "common/status.h"
 
 namespace opsight::alarm::jsonu {
@@ -35,5 +35,10 @@ Status get_time(dom::object obj, std::string_view key, std::optional<int64_t>* o
 
 Status missing(std::string_view key);
 Status invalid(std::string_view key, std::string_view rule);
+// InvalidParameterValue unless `v` has min..max bytes.
+Status check_length(std::string_view key, std::string_view v, size_t min, size_t max);
+// A Dimensions list [{Name, Value}, ...] (Name 1..255, Value 1..1024, at most kMaxDimensions),
+// appended to `out` in the given order.
+Status read_dimensions(dom::element e, std::string_view key, std::vector<Dimension>* out);
 
 }  // namespace opsight::alarm::jsonu

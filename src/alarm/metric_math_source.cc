@@ -70,6 +70,7 @@ AlarmDataSource metric_math_data_source(storage::MetricStore* store,
     }
     ASSIGN_OR_RETURN(auto querier,
                      store->querier(storage::QueryScope{{tenant}}, fetch_start, end_ms));
+    const mm::MetricMathOptions tenant_options = mm::for_tenant(options, tenant);
     AlarmSeries out;
     std::vector<const mm::MetricDataResult*> band;
     const mm::MetricDataResult* values = nullptr;
@@ -77,7 +78,7 @@ AlarmDataSource metric_math_data_source(storage::MetricStore* store,
     // Alarm ranges are a few periods: one page holds them; a next token is followed anyway.
     std::vector<mm::GetMetricDataResult> pages;
     do {
-      ASSIGN_OR_RETURN(page, mm::get_metric_data(*querier, req, options));
+      ASSIGN_OR_RETURN(page, mm::get_metric_data(*querier, req, tenant_options));
       req.next_token = page.next_token;
       pages.push_back(std::move(page));
     } while (!req.next_token.empty() && pages.size() < 100);

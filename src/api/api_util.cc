@@ -57,8 +57,11 @@ HttpResponse prom_success(std::string_view data_json) {
   return HttpResponse::json(200, std::move(body));
 }
 
-storage::Tenant request_tenant(const HttpRequest&) {
-  return storage::Tenant{};
+storage::Tenant request_tenant(const HttpRequest& req) {
+  storage::Tenant t;
+  if (!req.account.empty()) t.account = req.account;
+  if (!req.region.empty()) t.region = req.region;
+  return t;
 }
 
 Result<int64_t> time_param(const HttpRequest& req, std::string_view name, int64_t def,

@@ -21,8 +21,8 @@ HttpResponse prom_error(std::string_view error_type, int http_status, std::strin
 // {"status":"success","data":<data_json>}
 HttpResponse prom_success(std::string_view data_json);
 
-// The tenant a request acts for. Until authentication exists (SigV4 access keys), every request
-// acts for the default account and region.
+// The tenant a request acts for: req.account / req.region as the server set them (the verified
+// access key's account), the defaults where they are empty.
 storage::Tenant request_tenant(const HttpRequest& req);
 
 // Reads `name` as a time (RFC 3339, Unix seconds, ms for 13+ digits, "now", "now-1h"); `def`

@@ -11,6 +11,7 @@
 #include "cli/anomaly_command.h"
 #include "cli/commands.h"
 #include "cli/demo_command.h"
+#include "cli/keys_commands.h"
 #include "cli/logs_commands.h"
 #include "cli/patterns_command.h"
 #include "cli/xray_commands.h"
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   std::string config_path, data_dir, http_listen, log_level;
   std::optional<std::string> xray_listen;
   std::optional<std::string> otlp_grpc_listen;
+  std::string auth_mode, region;
   serve->add_option("--config", config_path, "YAML configuration file");
   serve->add_option("--data-dir", data_dir, "Data directory (default ./data)");
   serve->add_option("--http-listen", http_listen, "HTTP listen address (default 127.0.0.1:4318)");
@@ -37,6 +39,9 @@ int main(int argc, char** argv) {
   serve->add_option("--otlp-grpc-listen", otlp_grpc_listen,
                     "OTLP/gRPC listen address (default 127.0.0.1:4317; \"\" = off)");
   serve->add_option("--log-level", log_level, "debug, info, warn or error");
+  serve->add_option("--auth", auth_mode,
+                    "none (default; loopback listeners only) or sigv4 (keys from `opsight keys`)");
+  serve->add_option("--region", region, "The server's AWS region (default local)");
   serve->callback([&] {
     opsight::server::ServerConfig cfg;
     if (!config_path.empty()) {
@@ -51,6 +56,15 @@ int main(int argc, char** argv) {
     if (!log_level.empty()) cfg.log_level = log_level;
     if (xray_listen) cfg.xray.listen = *xray_listen;
     if (otlp_grpc_listen) cfg.otlp_grpc.listen = *otlp_grpc_listen;
+    if (!auth_mode.empty()) {
+      auto mode = opsight::api::parse_auth_mode(auth_mode);
+      if (!mode.ok()) {
+        std::fprintf(stderr, "opsight: --auth: %s\n", mode.status().message().c_str());
+        std::exit(2);
+      }
+      cfg.auth = *mode;
+    }
+    if (!region.empty()) cfg.region = region;
     opsight::log::init(cfg.log_level);
     std::exit(opsight::server::run_serve(cfg));
   });
@@ -62,6 +76,7 @@ int main(int argc, char** argv) {
   opsight::cli::add_logs_commands(app, &server_url);
   opsight::cli::add_xray_commands(app, &server_url);
   opsight::cli::add_demo_command(app);
+  opsight::cli::add_keys_commands(app);
 
   CLI11_PARSE(app, argc, argv);
   return 0;

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "common/time_util.h"
+#include "net/listen_address.h"
 
 namespace opsight::server {
 
@@ -162,6 +163,14 @@ Status parse_config_yaml(std::string_view yaml, ServerConfig* cfg) {
   std::map<std::string, Setter> setters = {
       {"data_dir", str(&cfg->data_dir)},
       {"log_level", str(&cfg->log_level)},
+      {"auth",
+       [cfg](const YAML::Node& n, const std::string& path) {
+         auto mode = api::parse_auth_mode(n.as<std::string>());
+         if (!mode.ok()) return mode.status().with_prefix("config: " + path);
+         cfg->auth = *mode;
+         return OkStatus();
+       }},
+      {"region", str(&cfg->region)},
       {"shutdown_drain", duration(&cfg->shutdown_drain_ms)},
       {"http", nested({{"listen", str(&cfg->http.listen)},
                        {"workers", integer(&cfg->http.workers)},
@@ -270,6 +279,42 @@ Status parse_config_yaml(std::string_view yaml, ServerConfig* cfg) {
   } catch (const YAML::Exception& e) {
     return Status::invalid_argument(std::string("config: ") + e.what());
   }
+}
+
+namespace {
+
+// True for 127.0.0.0/8, ::1 and localhost.
+bool is_loopback_host(std::string_view host) {
+  return host == "localhost" || host == "::1" || host.starts_with("127.");
+}
+
+}  // namespace
+
+Status check_auth_listeners(const ServerConfig& cfg) {
+  if (cfg.region.empty() || cfg.region.size() > 64 ||
+      cfg.region.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos) {
+    return Status::invalid_argument("config: region \"" + cfg.region +
+                                    "\" must be 1 to 64 of a-z, 0-9 and - (e.g. us-east-1)");
+  }
+  if (cfg.auth != api::AuthMode::kNone) return OkStatus();
+  const std::pair<std::string_view, const std::string*> listeners[] = {
+      {"http.listen", &cfg.http.listen},
+      {"otlp_grpc.listen", &cfg.otlp_grpc.listen},
+      {"xray.listen", &cfg.xray.listen},
+      {"syslog.udp_listen", &cfg.syslog.udp_listen},
+      {"syslog.tcp_listen", &cfg.syslog.tcp_listen}};
+  for (const auto& [key, address] : listeners) {
+    if (address->empty()) continue;  // off
+    auto hp = net::split_host_port(*address, key);
+    if (!hp.ok()) return hp.status();
+    if (is_loopback_host(hp->host)) continue;
+    return Status::failed_precondition(
+        "auth is none, but " + std::string(key) + " \"" + *address +
+        "\" is not a loopback address: anyone who can reach it could read and write every "
+        "account's data. Either listen on 127.0.0.1 (e.g. --http-listen 127.0.0.1:4318), or set "
+        "`auth: sigv4` (--auth sigv4) and create keys with `opsight keys create` (docs/auth.md)");
+  }
+  return OkStatus();
 }
 
 Status load_config_file(const std::string& path, ServerConfig* cfg) {

@@ -8,12 +8,14 @@
 #include <utility>
 #include <vector>
 
+#include "api/auth_gate.h"
 #include "api/http/server.h"
 #include "collect/scrape_config.h"
 #include "common/status.h"
 #include "ingest/logs/log_batch.h"
 #include "ingest/metric_batch.h"
 #include "ingest/traces/otlp_traces_model.h"
+#include "storage/metric_store.h"
 
 namespace opsight::server {
 
@@ -138,6 +140,12 @@ struct PushConfig {
 struct ServerConfig {
   std::string data_dir = "./data";
   std::string log_level = "info";
+  // Authentication (docs/auth.md): none (every request acts for the default account; only on
+  // loopback listeners, see check_auth_listeners) or sigv4 (AWS Signature Version 4 with keys
+  // from `opsight keys create`).
+  api::AuthMode auth = api::AuthMode::kNone;
+  // The server's one AWS region: the tenant region of every request and of the ARNs it builds.
+  std::string region{storage::kDefaultRegion};
   api::HttpServerOptions http;
   WalConfig wal;
   MetricsStorageConfig metrics;
@@ -167,6 +175,11 @@ struct ServerConfig {
 // Unknown keys are errors naming the key, so a typo never silently does nothing.
 Status parse_config_yaml(std::string_view yaml, ServerConfig* cfg);
 Status load_config_file(const std::string& path, ServerConfig* cfg);
+
+// With `auth: none`, every listener (http.listen, otlp_grpc.listen, xray.listen,
+// syslog.udp_listen, syslog.tcp_listen) must be on a loopback address: otherwise
+// FailedPrecondition naming the setting, the address and the two fixes. Also checks `region`.
+Status check_auth_listeners(const ServerConfig& cfg);
 
 // Byte sizes as users write them: "64MiB", "1GB", "512KiB", "1048576".
 Result<uint64_t> parse_bytes(std::string_view s);

@@ -5,8 +5,15 @@
 #include <csignal>
 
 #include "alarm/alarm_service.h"
+#include "alarm/anomaly_detectors.h"
 #include "alarm/metric_math_source.h"
-#include "anomaly/anomaly_band.h"
+#include "api/auth_gate.h"
+#include "api/aws/cloudwatch/alarm_ops.h"
+#include "api/aws/cloudwatch/aws_api.h"
+#include "api/aws/cloudwatch/metric_ops.h"
+#include "api/aws/cloudwatch/resource_ops.h"
+#include "api/aws/logs/logs_aws_api.h"
+#include "api/aws/logs/metric_filter_engine.h"
 #include "api/aws/xray_api.h"
 #include "api/grpc/grpc_server.h"
 #include "api/http/server.h"
@@ -24,6 +31,7 @@
 #include "api/prom/status_api.h"
 #include "api/prom/targets_api.h"
 #include "apm/span_metrics.h"
+#include "auth/key_store.h"
 #include "collect/push_registry.h"
 #include "collect/scrape_manager.h"
 #include "common/background_worker.h"
@@ -32,8 +40,10 @@
 #include "common/logging.h"
 #include "common/self_metrics.h"
 #include "query/insights/query_service.h"
+#include "resources/dashboards.h"
 #include "rules/manager.h"
 #include "rules/notifier.h"
+#include "server/anomaly_bands.h"
 #include "server/process_metrics.h"
 #include "server/syslog_listener.h"
 #include "server/xray_listener.h"
@@ -51,6 +61,7 @@ class ServerImpl final : public Server {
   ~ServerImpl() override { (void)shutdown(); }
 
   Status start() {
+    RETURN_IF_ERROR(check_auth_listeners(cfg_));
     Env* env = Env::posix();
     RETURN_IF_ERROR(env->create_dirs(cfg_.data_dir));
     ASSIGN_OR_RETURN(lock_, env->lock_file(join_path(cfg_.data_dir, "LOCK")));
@@ -87,6 +98,14 @@ class ServerImpl final : public Server {
     ASSIGN_OR_RETURN(
         meta_, storage::meta::MetaStore::open(join_path(cfg_.data_dir, "meta.db"), Clock::real()));
     sampling_ = std::make_unique<apm::xray::SamplingService>(meta_.get(), Clock::real());
+    // CloudWatch Logs configuration in the meta store: metric filters (applied by every log
+    // ingest path through the engine), saved Logs Insights queries; and resource tags.
+    log_metric_filters_ =
+        std::make_unique<resources::MetricFilterStore>(meta_.get(), Clock::real());
+    metric_filter_engine_ =
+        std::make_unique<api::aws::MetricFilterEngine>(log_metric_filters_.get());
+    query_definitions_ = std::make_unique<resources::QueryDefinitionStore>(meta_.get());
+    tags_ = std::make_unique<resources::TagStore>(meta_.get());
     RETURN_IF_ERROR(start_alarms());
     log::info("log store open in {} ms", (Clock::real()->mono_ns() - t0) / 1'000'000);
     query::insights::QueryServiceOptions qo;
@@ -97,10 +116,15 @@ class ServerImpl final : public Server {
     log_queries_ =
         std::make_unique<query::insights::LogQueryService>(logs_.get(), Clock::real(), qo);
     if (!cfg_.syslog.udp_listen.empty() || !cfg_.syslog.tcp_listen.empty()) {
+      SyslogOptions so;
+      so.udp_listen = cfg_.syslog.udp_listen;
+      so.tcp_listen = cfg_.syslog.tcp_listen;
+      so.max_connections = cfg_.syslog.max_connections;
+      so.metrics = metrics_.get();
+      so.metric_limits = cfg_.limits;
+      so.metric_filters = metric_filter_engine_.get();
       ASSIGN_OR_RETURN(syslog_,
-                       SyslogListener::start({cfg_.syslog.udp_listen, cfg_.syslog.tcp_listen,
-                                              cfg_.syslog.max_connections},
-                                             logs_.get(), Clock::real(), cfg_.logs.limits));
+                       SyslogListener::start(so, logs_.get(), Clock::real(), cfg_.logs.limits));
     }
 
     RETURN_IF_ERROR(start_rules());
@@ -108,6 +132,7 @@ class ServerImpl final : public Server {
 
     register_process_metrics();
     build_routes();
+    RETURN_IF_ERROR(start_auth());
     RETURN_IF_ERROR(start_xray());
     RETURN_IF_ERROR(start_otlp_grpc());
     ASSIGN_OR_RETURN(http_, api::HttpServer::start(cfg_.http, &router_));
@@ -157,6 +182,26 @@ class ServerImpl final : public Server {
   }
 
  private:
+  // Installs the auth gate on the router (before any server starts); with sigv4, opens the key
+  // store (creating <data>/auth.key on first use).
+  Status start_auth() {
+    api::AuthGateOptions ao;
+    ao.mode = cfg_.auth;
+    ao.region = cfg_.region;
+    ao.clock = Clock::real();
+    if (cfg_.auth == api::AuthMode::kSigV4) {
+      ASSIGN_OR_RETURN(std::string master,
+                       auth::load_or_create_master_key(
+                           join_path(cfg_.data_dir, std::string(auth::kMasterKeyFileName))));
+      ASSIGN_OR_RETURN(keys_, auth::KeyStore::open(meta_.get(), master, Clock::real()));
+      ao.resolver = keys_->resolver();
+    }
+    auth_gate_ = std::make_unique<api::AuthGate>(std::move(ao));
+    router_.set_gate([gate = auth_gate_.get()](api::HttpRequest& req) { return gate->check(req); });
+    log::info("auth: {} (region {})", api::auth_mode_name(cfg_.auth), cfg_.region);
+    return OkStatus();
+  }
+
   Status open_traces(storage::wal::SyncPolicy sync, int64_t sync_interval_ms) {
     storage::tracestore::Options to;
     to.dir = join_path(cfg_.data_dir, "traces");
@@ -174,21 +219,18 @@ class ServerImpl final : public Server {
   }
 
   // Metric Math with the anomaly model behind ANOMALY_DETECTION_BAND (anomaly/anomaly_band.h),
-  // for GetMetricData and alarms alike.
-  static query::metricmath::MetricMathOptions metric_math_options() {
-    query::metricmath::MetricMathOptions o;
-    o.anomaly_band = [](const query::metricmath::TimeSeries& in, double k,
-                        int64_t period_ms) -> Result<query::metricmath::Band> {
-      ASSIGN_OR_RETURN(anomaly::Band b,
-                       anomaly::anomaly_band(in.timestamps, in.values, k, period_ms));
-      return query::metricmath::Band{std::move(b.lower), std::move(b.upper), std::move(b.expected)};
-    };
-    return o;
+  // for GetMetricData and alarms alike; per tenant, bands skip the ExcludedTimeRanges of the
+  // metric's anomaly detector (server/anomaly_bands.h).
+  query::metricmath::MetricMathOptions metric_math_options() {
+    return opsight::server::metric_math_options(anomaly_detectors_.get());
   }
 
   // Alarms: definitions in the meta store, state and history in <data>/alarms.db, data through
   // Metric Math over the metrics store; evaluated on a schedule.
   Status start_alarms() {
+    anomaly_detectors_ = std::make_unique<alarm::AnomalyDetectorService>(
+        meta_.get(), training_probe(metrics_.get(), Clock::real()));
+    dashboards_ = std::make_unique<resources::DashboardService>(meta_.get());
     alarm::AlarmServiceOptions o;
     o.state_db_path = join_path(cfg_.data_dir, "alarms.db");
     o.data_source = alarm::metric_math_data_source(metrics_.get(), metric_math_options());
@@ -378,6 +420,7 @@ class ServerImpl final : public Server {
     l.log_limits = cfg_.logs.limits;
     l.metric_limits = cfg_.limits;
     l.clock = clock;
+    l.metric_filters = metric_filter_engine_.get();
     api::register_logs_api(router_, l);
     // Before register_traces_api: GET /api/v1/traces/:id would take /api/v1/traces/search.
     api::register_trace_query_api(router_, api::TraceQueryDeps{traces_.get(), clock, {}, {}});
@@ -390,6 +433,22 @@ class ServerImpl final : public Server {
     api::register_traces_api(router_, api::TracesDeps{traces_.get(), cfg_.traces.limits, clock,
                                                       flush, span_metrics_.get()});
     api::register_xray_api(router_, xray_deps());
+    // The AWS front end on POST / (CloudWatch awsQuery / JSON 1.0 / RPC v2 CBOR, CloudWatch Logs).
+    api::aws::AwsApiDeps aws;
+    aws.clock = clock;
+    api::aws::add_cloudwatch_metric_ops(
+        aws.cloudwatch,
+        api::aws::MetricOpsDeps{metrics_.get(), cfg_.limits, metric_math_options()});
+    api::aws::add_cloudwatch_alarm_ops(aws.cloudwatch,
+                                       {alarms_.get(), anomaly_detectors_.get(), tags_.get()});
+    api::aws::add_cloudwatch_resource_ops(aws.cloudwatch,
+                                          {dashboards_.get(), tags_.get(), alarms_.get()});
+    api::aws::LogsAwsDeps logs_aws{l, tags_.get(), log_metric_filters_.get(),
+                                   query_definitions_.get()};
+    aws.logs = [logs_aws](api::HttpRequest& r, std::string_view op) {
+      return api::aws::handle_logs_request(logs_aws, r, op);
+    };
+    api::aws::register_aws_api(router_, aws);
     router_.add("POST", "/api/v1/logs/admin/flush", [this](api::HttpRequest&) {
       Status st = logs_->flush();
       if (st.ok()) st = logs_->compact();
@@ -422,6 +481,14 @@ class ServerImpl final : public Server {
   std::unique_ptr<SyslogListener> syslog_;
   std::unique_ptr<storage::meta::MetaStore> meta_;
   std::unique_ptr<apm::xray::SamplingService> sampling_;
+  std::unique_ptr<resources::MetricFilterStore> log_metric_filters_;
+  // Used by syslog_ and the HTTP workers, both stopped by shutdown() first.
+  std::unique_ptr<api::aws::MetricFilterEngine> metric_filter_engine_;
+  std::unique_ptr<resources::QueryDefinitionStore> query_definitions_;
+  std::unique_ptr<resources::TagStore> tags_;  // resource tags of every AWS front end
+  // Before alarms_: its data source (band alarms) reads the detectors until it is destroyed.
+  std::unique_ptr<alarm::AnomalyDetectorService> anomaly_detectors_;
+  std::unique_ptr<resources::DashboardService> dashboards_;
   std::unique_ptr<alarm::AlarmService> alarms_;
   std::unique_ptr<XrayListener> xray_;
   std::unique_ptr<rules::Notifier> notifier_;
@@ -432,6 +499,9 @@ class ServerImpl final : public Server {
   std::unique_ptr<api::HttpServer> http_;
   std::unique_ptr<api::GrpcServer> grpc_;
   std::atomic<bool> ready_{false};
+  // Authentication (api/auth_gate.h): the gate runs before the router for HTTP and OTLP/gRPC.
+  std::unique_ptr<auth::KeyStore> keys_;
+  std::unique_ptr<api::AuthGate> auth_gate_;
   const int64_t start_time_ms_ = Clock::real()->now_ms();
   bool shut_ = false;
 };

@@ -85,6 +85,10 @@ class ListenerImpl final : public SyslogListener {
   ~ListenerImpl() override { stop(); }
 
   Status open(const SyslogOptions& o) {
+    write_options_.metrics = o.metrics;
+    write_options_.metric_limits = o.metric_limits;
+    write_options_.metric_filters = o.metric_filters;
+    write_options_.extract_emf = false;
     if (!o.udp_listen.empty()) {
       ASSIGN_OR_RETURN(udp_fd_, bind_socket(o.udp_listen, SOCK_DGRAM, &udp_port_));
       threads_.emplace_back([this] { udp_loop(); });
@@ -122,8 +126,8 @@ class ListenerImpl final : public SyslogListener {
     probe().received->inc(messages.size());
     ingest::LogBatch batch;
     ingest::logs::decode_syslog_messages(messages, clock_->now_ms(), peer, limits_, &batch);
-    auto out = ingest::logs::write_log_batch(*store_, storage::Tenant{}, std::move(batch),
-                                             ingest::logs::LogWriteOptions{});
+    auto out =
+        ingest::logs::write_log_batch(*store_, storage::Tenant{}, std::move(batch), write_options_);
     if (!out.status.ok()) {
       probe().rejected->inc(messages.size());
       log::warn("syslog: {} messages from {} not stored: {}", messages.size(), peer,
@@ -230,6 +234,7 @@ class ListenerImpl final : public SyslogListener {
   storage::LogStore* store_;
   Clock* clock_;
   ingest::LogLimits limits_;
+  ingest::logs::LogWriteOptions write_options_;  // set by open(), before any thread starts
   size_t max_connections_;
   int udp_fd_ = -1, tcp_fd_ = -1;
   uint16_t udp_port_ = 0, tcp_port_ = 0;

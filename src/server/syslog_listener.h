@@ -19,6 +19,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "ingest/logs/log_batch.h"
+#include "ingest/logs/log_metrics_hook.h"
 #include "storage/log_store.h"
 
 namespace opsight::server {
@@ -27,6 +28,11 @@ struct SyslogOptions {
   std::string udp_listen;  // "host:port"; "" = off
   std::string tcp_listen;  // "host:port"; "" = off
   size_t max_connections = 64;
+  // Metric filters (ingest/logs/log_metrics_hook.h) apply to syslog messages like any log event;
+  // their samples go to `metrics` (both null = none). EMF is not extracted from syslog.
+  storage::MetricStore* metrics = nullptr;
+  ingest::Limits metric_limits;
+  const ingest::logs::LogMetricsHook* metric_filters = nullptr;
 };
 
 class SyslogListener {

@@ -14,6 +14,9 @@ Every wait is bounded; nothing listens on anything but 127.0.0.1.
 """
 
 import contextlib
+import datetime
+import hashlib
+import hmac
 import http.client
 import json
 import math
@@ -626,3 +629,124 @@ def main_wrapper(fn):
         print(f"FAIL: {e}", file=sys.stderr, flush=True)
         sys.exit(1)
     sys.exit(0)
+
+
+# --- AWS clients signed with opsight's own access keys (docs/auth.md) ---------------------------
+# The AWS front end tests start the server with SigV4 required and create a key with the real
+# `opsight keys create`, as a user would; Debian's AWS CLI and boto3 (never pyenv's) sign with it.
+AWS_CLI = "/usr/bin/aws"
+DEBIAN_PYTHON = "/usr/bin/python3"
+AWS_REGION = "us-east-1"
+TEST_ACCOUNT = "123456789012"
+SIGV4_SERVE_ARGS = ("--auth", "sigv4", "--region", AWS_REGION)
+
+
+def opsight_keys(srv, *args):
+    """Runs `opsight keys <args>` on the server's data directory; returns its stdout."""
+    p = subprocess.run([srv.binary, "keys", *args, "--data-dir", srv.data_dir],
+                       capture_output=True, text=True, timeout=60)
+    if p.returncode != 0:
+        fail(f"opsight keys {' '.join(args)}: exit {p.returncode}: {p.stderr}")
+    return p.stdout
+
+
+def create_access_key(srv, account=TEST_ACCOUNT, description="integration test"):
+    """A new key of `account`: {"AccessKeyId", "SecretAccessKey", ...}."""
+    out = opsight_keys(srv, "create", "--account", account, "--description", description,
+                       "--json")
+    return json.loads(out)["AccessKey"]
+
+
+def aws_client_env(key, base=None, region=AWS_REGION):
+    """The environment an AWS CLI / SDK process runs with: the key's credentials, no config or
+    credential files, no instance metadata, no pager or retries (and OPSIGHT_ENDPOINT = base
+    when given)."""
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=key["AccessKeyId"],
+               AWS_SECRET_ACCESS_KEY=key["SecretAccessKey"], AWS_DEFAULT_REGION=region,
+               AWS_REGION=region, AWS_EC2_METADATA_DISABLED="true", AWS_CONFIG_FILE="/dev/null",
+               AWS_SHARED_CREDENTIALS_FILE="/dev/null", AWS_PAGER="", AWS_MAX_ATTEMPTS="1")
+    for name in ("AWS_DATA_PATH", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        env.pop(name, None)
+    if base is not None:
+        env["OPSIGHT_ENDPOINT"] = base
+    return env
+
+
+def sigv4_headers(key, method, url, body=b"", headers=None, service="monitoring",
+                  region=AWS_REGION, when=None, secret=None):
+    """`headers` plus host, x-amz-date and a header-form SigV4 Authorization (AWS Signature
+    Version 4 documentation: canonical request, string to sign, derived signing key), signing
+    every given header. For what real clients will not send: raw protocol checks and refusals
+    (`when` in the past, a wrong `secret`)."""
+    when = when or datetime.datetime.now(datetime.timezone.utc)
+    parts = urllib.parse.urlsplit(url)
+    amz_date = when.strftime("%Y%m%dT%H%M%SZ")
+    day = amz_date[:8]
+    signed_headers = {k.lower(): str(v).strip() for k, v in (headers or {}).items()}
+    signed_headers.update({"host": parts.netloc, "x-amz-date": amz_date})
+    names = sorted(signed_headers)
+    # Canonical query: every name and value URI-encoded (unreserved characters kept), sorted.
+    pairs = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+    query = "&".join(f"{urllib.parse.quote(k, safe='-_.~')}={urllib.parse.quote(v, safe='-_.~')}"
+                     for k, v in sorted(pairs))
+    canonical = "\n".join([method, parts.path or "/", query,
+                           "".join(f"{k}:{signed_headers[k]}\n" for k in names),
+                           ";".join(names), hashlib.sha256(body).hexdigest()])
+    scope = f"{day}/{region}/{service}/aws4_request"
+    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope,
+                         hashlib.sha256(canonical.encode()).hexdigest()])
+    k = ("AWS4" + (secret if secret is not None else key["SecretAccessKey"])).encode()
+    for part in (day, region, service, "aws4_request"):
+        k = hmac.new(k, part.encode(), hashlib.sha256).digest()
+    signature = hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest()
+    signed_headers["authorization"] = (
+        f"AWS4-HMAC-SHA256 Credential={key['AccessKeyId']}/{scope}, "
+        f"SignedHeaders={';'.join(names)}, Signature={signature}")
+    return signed_headers
+
+
+def signed_request(key, method, url, body=None, headers=None, service="monitoring"):
+    """http_request() signed with `key` (sigv4_headers); returns (status, body bytes)."""
+    return http_request(method, url, body, sigv4_headers(key, method, url, body or b"", headers,
+                                                         service))
+
+
+def signed_get_json(key, url, service="monitoring"):
+    """GET signed with `key`; the parsed JSON body (fails the test on a non-200 answer)."""
+    status, body = signed_request(key, "GET", url, service=service)
+    if status != 200:
+        fail(f"GET {url}: HTTP {status}: {body[:300]!r}")
+    return json.loads(body)
+
+
+class AwsCli:
+    """Debian's AWS CLI for one service ("cloudwatch", "logs", "xray") against `endpoint`, run with
+    `env` (aws_client_env) and JSON output."""
+
+    def __init__(self, service, endpoint, env, timeout_s=120):
+        self.service = service
+        self.endpoint = endpoint
+        self.env = env
+        self.timeout_s = timeout_s
+
+    def run(self, *args):
+        """(exit code, parsed JSON stdout or None, stderr)."""
+        cmd = [AWS_CLI, "--endpoint-url", self.endpoint, "--output", "json", self.service, *args]
+        p = subprocess.run(cmd, env=self.env, capture_output=True, text=True,
+                           timeout=self.timeout_s)
+        out = json.loads(p.stdout) if p.stdout.strip() else None
+        return p.returncode, out, p.stderr
+
+    def ok(self, *args):
+        """The parsed answer of a call that must succeed ({} when it prints nothing)."""
+        rc, out, err = self.run(*args)
+        if rc != 0:
+            fail(f"aws {self.service} {' '.join(args)}: exit {rc}: {err.strip()}")
+        return out or {}
+
+    def error(self, *args):
+        """The stderr of a call that must fail."""
+        rc, _, err = self.run(*args)
+        if rc == 0:
+            fail(f"aws {self.service} {' '.join(args)} succeeded but should have failed")
+        return err

@@ -248,8 +248,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except tl.TestFailure as e:
-        print(f"FAIL: {e}", file=sys.stderr)
-        sys.exit(1)
+    tl.main_wrapper(main)

@@ -5,6 +5,8 @@
 #include <simdjson.h>
 
 #include "api/api_util.h"
+#include "api/aws/protocol/aws_error.h"
+#include "api/aws/xray_trace_api.h"
 #include "api/span_commit.h"
 #include "common/json_writer.h"
 #include "common/logging.h"
@@ -36,36 +38,6 @@ Probe& probe() {
   return p;
 }
 
-// AWS REST-JSON error: x-amzn-ErrorType header and {"__type", "message"}.
-HttpResponse aws_error(const Status& st) {
-  std::string_view type = "InvalidRequestException";
-  int status = 400;
-  switch (st.code()) {
-    case Code::kInvalidArgument:
-    case Code::kNotFound:
-    case Code::kAlreadyExists:
-    case Code::kFailedPrecondition:
-      break;
-    case Code::kResourceExhausted:
-      type = "ThrottledException";
-      status = 429;
-      break;
-    case Code::kUnimplemented:
-      type = "InvalidRequestException";
-      status = 501;
-      break;
-    default:
-      type = "InternalFailure";
-      status = 500;
-  }
-  json::Writer w;
-  w.begin_object().kv("__type", type).kv("message", st.message()).end_object();
-  HttpResponse r = HttpResponse::json(status, w.take());
-  r.headers.emplace_back("x-amzn-ErrorType", std::string(type));
-  if (status == 429) r.headers.emplace_back("Retry-After", "1");
-  return r;
-}
-
 std::string_view body_or_empty(const HttpRequest& req) {
   return req.body.empty() ? std::string_view("{}") : std::string_view(req.body);
 }
@@ -73,43 +45,48 @@ std::string_view body_or_empty(const HttpRequest& req) {
 HttpResponse get_rules(const XrayApiDeps& d, HttpRequest& req, xray::TimeStyle style) {
   const storage::Tenant tenant = request_tenant(req);
   auto rules = d.sampling->rules(tenant);
-  if (!rules.ok()) return aws_error(rules.status());
-  return HttpResponse::json(200, xray::get_sampling_rules_response(*rules, tenant, style));
+  if (!rules.ok()) return xray_error(rules.status());
+  return xray_ok(xray::get_sampling_rules_response(*rules, tenant, style));
 }
 
 HttpResponse targets(const XrayApiDeps& d, HttpRequest& req, xray::TimeStyle style) {
   auto docs = xray::parse_sampling_targets_request(body_or_empty(req));
-  if (!docs.ok()) return aws_error(docs.status());
+  if (!docs.ok()) return xray_error(docs.status());
   auto t = d.sampling->targets(request_tenant(req), *docs);
-  if (!t.ok()) return aws_error(t.status());
-  return HttpResponse::json(200, xray::sampling_targets_response(*t, style));
+  if (!t.ok()) return xray_error(t.status());
+  return xray_ok(xray::sampling_targets_response(*t, style));
 }
 
 HttpResponse record(const Result<xray::SamplingRuleRecord>& r, const storage::Tenant& tenant) {
-  if (!r.ok()) return aws_error(r.status());
-  return HttpResponse::json(200, xray::sampling_rule_record_response(*r, tenant));
+  // The sampling rule operations document only InvalidRequestException for a rule that does
+  // not exist (kXrayErrors would say ResourceNotFoundException).
+  if (!r.ok() && r.status().code() == Code::kNotFound) {
+    return xray_error(Status::invalid_argument(r.status().message()));
+  }
+  if (!r.ok()) return xray_error(r.status());
+  return xray_ok(xray::sampling_rule_record_response(*r, tenant));
 }
 
 HttpResponse put_trace_segments(const XrayApiDeps& d, HttpRequest& req) {
-  if (d.traces == nullptr) return aws_error(Status::unimplemented("PutTraceSegments is off"));
+  if (d.traces == nullptr) return xray_error(Status::unimplemented("PutTraceSegments is off"));
   simdjson::padded_string padded(req.body);
   simdjson::dom::parser parser;
   simdjson::dom::array docs;
   if (parser.parse(padded)["TraceSegmentDocuments"].get_array().get(docs)) {
-    return aws_error(Status::invalid_argument(
+    return xray_error(Status::invalid_argument(
         "PutTraceSegments: TraceSegmentDocuments is required (an array of JSON strings)"));
   }
   std::vector<std::string_view> texts;
   for (simdjson::dom::element e : docs) {
     std::string_view s;
     if (e.get_string().get(s)) {
-      return aws_error(Status::invalid_argument(
+      return xray_error(Status::invalid_argument(
           "PutTraceSegments: every TraceSegmentDocuments item must be a string"));
     }
     texts.push_back(s);
   }
   auto result = write_xray_segments(d, request_tenant(req), texts);
-  if (!result.ok()) return aws_error(result.status());
+  if (!result.ok()) return xray_error(result.status());
   json::Writer w;
   w.begin_object().key("UnprocessedTraceSegments").begin_array();
   for (const auto& [index, rule] : result->rejected) {
@@ -123,10 +100,37 @@ HttpResponse put_trace_segments(const XrayApiDeps& d, HttpRequest& req) {
     w.end_object();
   }
   w.end_array().end_object();
-  return HttpResponse::json(200, w.take());
+  return xray_ok(w.take());
 }
 
 }  // namespace
+
+HttpResponse xray_ok(std::string body) {
+  HttpResponse r = HttpResponse::json(200, std::move(body));
+  r.headers.emplace_back("x-amzn-RequestId", aws::new_request_id());
+  return r;
+}
+
+HttpResponse xray_error(const Status& st) {
+  aws::AwsError e = aws::to_aws_error(st, aws::kXrayErrors);
+  bool prefixed = e.message.size() != st.message().size();
+  // Every X-Ray error code ends in "Exception"; a message such as "GetTraceSummaries: ..." names
+  // the operation, not a code: keep the service default and the whole message.
+  if (prefixed && !e.code.ends_with("Exception")) {
+    e.code = aws::to_aws_error(Status(st.code(), ""), aws::kXrayErrors).code;
+    e.message = st.message();
+    prefixed = false;
+  }
+  if (st.code() == Code::kResourceExhausted && !prefixed) {
+    e.code = "ThrottledException";
+    e.http_status = 429;
+  } else if (st.code() == Code::kUnimplemented) {
+    e.http_status = 501;
+  }
+  HttpResponse r = aws::json_error_response(e, aws::new_request_id());
+  if (r.status == 429) r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
 
 xray::TimeStyle daemon_time_style(const HttpRequest& req) {
   auto ua = req.header("user-agent");
@@ -161,27 +165,28 @@ void register_xray_api(Router& router, const XrayApiDeps& deps) {
   router.add("POST", "/CreateSamplingRule", [d](HttpRequest& req) {
     const storage::Tenant tenant = request_tenant(req);
     auto rule = xray::parse_create_sampling_rule_request(body_or_empty(req));
-    if (!rule.ok()) return aws_error(rule.status());
+    if (!rule.ok()) return xray_error(rule.status());
     return record(d.sampling->create_rule(tenant, *rule), tenant);
   });
   router.add("POST", "/UpdateSamplingRule", [d](HttpRequest& req) {
     const storage::Tenant tenant = request_tenant(req);
     auto upd = xray::parse_update_sampling_rule_request(body_or_empty(req));
-    if (!upd.ok()) return aws_error(upd.status());
+    if (!upd.ok()) return xray_error(upd.status());
     return record(d.sampling->update_rule(tenant, *upd), tenant);
   });
   router.add("POST", "/DeleteSamplingRule", [d](HttpRequest& req) {
     const storage::Tenant tenant = request_tenant(req);
     auto name = xray::parse_delete_sampling_rule_request(body_or_empty(req));
-    if (!name.ok()) return aws_error(name.status());
+    if (!name.ok()) return xray_error(name.status());
     return record(d.sampling->delete_rule(tenant, *name), tenant);
   });
   router.add("POST", "/SamplingStatisticSummaries", [d](HttpRequest& req) {
     auto s = d.sampling->statistic_summaries(request_tenant(req));
-    return HttpResponse::json(200, xray::sampling_statistic_summaries_response(s));
+    return xray_ok(xray::sampling_statistic_summaries_response(s));
   });
   router.add("POST", "/TraceSegments",
              [d](HttpRequest& req) { return put_trace_segments(d, req); });
+  register_xray_trace_api(router, d);
 }
 
 void register_xray_daemon_api(Router& router, const XrayApiDeps& deps) {

@@ -9,8 +9,11 @@
 //   POST /SamplingTargets             GetSamplingTargets (also at /GetSamplingTargets)
 //   POST /SamplingStatisticSummaries  GetSamplingStatisticSummaries
 //   POST /TraceSegments               PutTraceSegments {"TraceSegmentDocuments": ["{...}"]}
-// Times are epoch seconds (JSON numbers). Errors: HTTP 400/429/500 with the header
-// x-amzn-ErrorType and {"__type": "InvalidRequestException", "message": "..."}.
+//   POST /TraceSummaries, /Traces, /ServiceGraph — GetTraceSummaries, BatchGetTraces,
+//                                     GetServiceGraph (xray_trace_api.h)
+// Times are epoch seconds (JSON numbers). Every response carries x-amzn-RequestId. Errors
+// (api/aws/protocol/aws_error.h, kXrayErrors): HTTP 400 / 429 (ThrottledException) / 500 with the
+// header x-amzn-ErrorType and {"__type": "InvalidRequestException", "message": "..."}.
 //
 // On the daemon's TCP port (the X-Ray daemon's sampling proxy, what the X-Ray SDKs call):
 //   POST /GetSamplingRules, POST /SamplingTargets — the same answers, with the time style of
@@ -24,9 +27,12 @@
 #include <vector>
 
 #include "api/http/http.h"
+#include "apm/service_graph.h"
 #include "apm/span_metrics.h"
 #include "apm/xray_sampling/sampling_service.h"
+#include "common/clock.h"
 #include "ingest/traces/otlp_traces_model.h"
+#include "query/tracefilter/search.h"
 #include "storage/trace_store.h"
 
 namespace opsight::api {
@@ -37,8 +43,13 @@ struct XrayApiDeps {
   ingest::traces::TraceLimits limits;
   // Span-derived metrics (apm/span_metrics.h) counting each committed batch; null = off.
   apm::SpanMetrics* span_metrics = nullptr;
+  // GetTraceSummaries, BatchGetTraces, GetServiceGraph (xray_trace_api.h).
+  Clock* clock = nullptr;  // nullptr = Clock::real()
+  query::tracefilter::SearchOptions search{};
+  apm::ServiceGraphOptions service_graph{};
 };
 
+// Registers every main-port path above (the trace reads through register_xray_trace_api).
 void register_xray_api(Router& router, const XrayApiDeps& deps);
 void register_xray_daemon_api(Router& router, const XrayApiDeps& deps);
 
@@ -47,6 +58,12 @@ void register_xray_daemon_api(Router& router, const XrayApiDeps& deps);
 // times its own way (apm::xray::TimeStyle::kXraySdkNode); every AWS SDK, Go's net/http, Java,
 // Python and curl send a User-Agent and get AWS's wire form (kEpochSeconds).
 apm::xray::TimeStyle daemon_time_style(const HttpRequest& req);
+
+// An X-Ray answer: 200 with the JSON body and a fresh x-amzn-RequestId.
+HttpResponse xray_ok(std::string body);
+// An X-Ray error (aws::to_aws_error with kXrayErrors) with x-amzn-RequestId; ResourceExhausted
+// without a code prefix is ThrottledException (HTTP 429, Retry-After: 1), Unimplemented is 501.
+HttpResponse xray_error(const Status& st);
 
 struct XrayIngestResult {
   size_t documents = 0;

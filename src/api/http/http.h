@@ -24,6 +24,11 @@ struct HttpRequest {
   std::string body;
   std::string remote_addr;
   std::map<std::string, std::string> path_params;  // from ":name" / "*name" route segments
+  // Who the request acts for, set by the server before dispatch (api/auth_gate.h): the account
+  // of the verified SigV4 access key ("" = the default account, with `auth: none`) and the
+  // server's region ("" = the default region). Handlers read them through request_tenant().
+  std::string account;
+  std::string region;
 
   std::optional<std::string_view> header(std::string_view lower_name) const;
   // First value of a parameter, or "" when absent.
@@ -58,6 +63,14 @@ class Router {
   // 404 when no path matches; 405 with Allow when the path matches for other methods.
   HttpResponse dispatch(HttpRequest& req) const;
 
+  // Runs before dispatch in dispatch_guarded (api/http/server_core.h), i.e. for every request
+  // of the HTTP and OTLP/gRPC servers: it may set fields of the request (the auth gate sets
+  // req.account / req.region, api/auth_gate.h) or answer it (a refused request). Set before the
+  // server starts; Router::dispatch itself does not run it.
+  using Gate = std::function<std::optional<HttpResponse>(HttpRequest&)>;
+  void set_gate(Gate gate) { gate_ = std::move(gate); }
+  const Gate& gate() const { return gate_; }
+
  private:
   struct Route {
     std::vector<std::string> methods;
@@ -66,6 +79,7 @@ class Router {
   };
   static bool match(const Route& r, std::string_view path, std::map<std::string, std::string>* p);
   std::vector<Route> routes_;
+  Gate gate_;
 };
 
 // Percent-decoding ('+' -> ' ' when form) and "a=b&c=d" parsing.

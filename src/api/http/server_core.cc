@@ -82,6 +82,9 @@ void ServerCore::stop(int64_t drain_ms) {
 
 HttpResponse dispatch_guarded(const Router& router, HttpRequest& req) {
   try {
+    if (router.gate()) {
+      if (auto refused = router.gate()(req)) return std::move(*refused);
+    }
     return router.dispatch(req);
   } catch (const std::exception& e) {
     log::error("handler for {} {} threw: {}", req.method, req.path, e.what());

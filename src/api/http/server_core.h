@@ -63,7 +63,8 @@ class ServerCore {
   uint16_t port_ = 0;
 };
 
-// router.dispatch(req), with a handler's exception answered as a 500 naming it (and logged).
+// The router's gate (Router::set_gate), then router.dispatch(req), with a handler's exception
+// answered as a 500 naming it (and logged).
 HttpResponse dispatch_guarded(const Router& router, HttpRequest& req);
 
 }  // namespace opsight::api

@@ -3,18 +3,18 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <atomic>
 #include <charconv>
 
 #include "api/api_util.h"
+#include "api/logs_ingest.h"
 #include "common/json_writer.h"
-#include "common/self_metrics.h"
 #include "ingest/logs/log_writer.h"
 #include "ingest/logs/loki_push.h"
 #include "ingest/logs/ndjson_import.h"
 #include "ingest/logs/otlp_logs_json.h"
 #include "ingest/logs/otlp_logs_pb.h"
 #include "ingest/logs/put_log_events.h"
+#include "query/insights/filter_events.h"
 #include "query/insights/filter_pattern.h"
 #include "query/patterns/pattern_miner.h"
 
@@ -23,27 +23,6 @@ namespace {
 
 using ingest::LogBatch;
 using ingest::logs::LogWriteOutcome;
-
-struct Probe {
-  metrics::Counter* events_accepted;
-  metrics::Counter* events_rejected;
-  explicit Probe(const std::string& protocol) {
-    auto& r = metrics::Registry::global();
-    Labels l{{"protocol", protocol}};
-    events_accepted =
-        r.counter("opsight_ingest_log_events_accepted_total", "Log events stored, by protocol", l);
-    events_rejected = r.counter("opsight_ingest_log_events_rejected_total",
-                                "Log events rejected (bad item or limit), by protocol", l);
-  }
-};
-
-Probe& probe(std::string_view protocol) {
-  static Probe put("put_log_events"), otlp("otlp"), loki("loki"), import("import");
-  if (protocol == "put_log_events") return put;
-  if (protocol == "otlp") return otlp;
-  if (protocol == "loki") return loki;
-  return import;
-}
 
 // CloudWatch Logs' exception names for our status codes.
 std::string_view error_code(const Status& st) {
@@ -95,27 +74,14 @@ Result<std::string> required_param(const HttpRequest& req, std::string_view name
   return std::string(v);
 }
 
-// The retention of a group (0 = never expire); NotFound when it does not exist.
-Result<int> group_retention(const LogsDeps& d, const storage::Tenant& tenant,
-                            std::string_view group) {
-  ASSIGN_OR_RETURN(auto groups, d.logs->describe_groups(tenant, group));
-  for (const auto& g : groups) {
-    if (g.name == group) return g.retention_days;
-  }
-  return Status::not_found(fmt::format("log group \"{}\" does not exist", group));
+LogsIngestDeps ingest_deps(const LogsDeps& d) {
+  return LogsIngestDeps{d.logs, d.metrics, d.metric_limits, d.metric_filters};
 }
 
 LogWriteOutcome write(const LogsDeps& d, const HttpRequest& req, LogBatch batch,
                       bool create_missing, std::string_view protocol) {
-  ingest::logs::LogWriteOptions o;
-  o.create_missing = create_missing;
-  o.metrics = d.metrics;
-  o.metric_limits = d.metric_limits;
-  size_t decode_errors = batch.errors.size();
-  auto out = ingest::logs::write_log_batch(*d.logs, request_tenant(req), std::move(batch), o);
-  probe(protocol).events_accepted->inc(out.accepted_events);
-  probe(protocol).events_rejected->inc(out.rejected_events + decode_errors);
-  return out;
+  return write_logs(ingest_deps(d), request_tenant(req), std::move(batch), create_missing,
+                    protocol);
 }
 
 void write_errors(json::Writer& w, const std::vector<ingest::ItemError>& errors) {
@@ -133,21 +99,11 @@ void write_errors(json::Writer& w, const std::vector<ingest::ItemError>& errors)
 HttpResponse put_log_events(const LogsDeps& d, HttpRequest& req) {
   auto body = body_of(d, req);
   if (!body.ok()) return error(body.status());
-  ingest::logs::PutLogEventsRequest parsed;
-  if (Status st = ingest::logs::parse_put_log_events(*body, &parsed); !st.ok()) return error(st);
-  auto retention = group_retention(d, request_tenant(req), parsed.group);
-  if (!retention.ok()) return error(retention.status());
-  LogBatch batch;
-  ingest::logs::RejectedLogEventsInfo rejected;
-  const int64_t now = d.clock->now_ms();
-  Status st =
-      ingest::logs::apply_put_log_events(std::move(parsed), now, *retention, &batch, &rejected);
-  if (!st.ok()) return error(st);
-  auto out = write(d, req, std::move(batch), /*create_missing=*/false, "put_log_events");
-  if (!out.status.ok()) return error(out.status);
-  static std::atomic<uint64_t> sequence{0};
-  std::string token = fmt::format("{}{:08d}", now, sequence.fetch_add(1) % 100'000'000);
-  return HttpResponse::json(200, ingest::logs::encode_put_log_events_response(token, rejected));
+  auto out = api::put_log_events(ingest_deps(d), request_tenant(req), *body, d.clock->now_ms(),
+                                 "put_log_events", /*extract_emf=*/true);
+  if (!out.ok()) return error(out.status());
+  return HttpResponse::json(
+      200, ingest::logs::encode_put_log_events_response(out->next_sequence_token, out->rejected));
 }
 
 HttpResponse otlp_logs(const LogsDeps& d, HttpRequest& req) {
@@ -210,7 +166,7 @@ HttpResponse import(const LogsDeps& d, HttpRequest& req) {
   if (!group.ok()) return error(group.status());
   auto stream = required_param(req, "stream");
   if (!stream.ok()) return error(stream.status());
-  auto retention = group_retention(d, request_tenant(req), *group);
+  auto retention = log_group_retention(*d.logs, request_tenant(req), *group);
   if (!retention.ok()) return error(retention.status());
   auto body = body_of(d, req);
   if (!body.ok()) return error(body.status());
@@ -424,82 +380,36 @@ HttpResponse list_queries(const LogsDeps& d, HttpRequest& req) {
   return HttpResponse::json(200, w.take());
 }
 
-// FilterLogEvents: events of a group matching a filter pattern, oldest first. nextToken is
-// "<timestamp>:<events already returned at that timestamp>".
+// FilterLogEvents (query/insights/filter_events.h).
 HttpResponse filter_events(const LogsDeps& d, HttpRequest& req) {
   auto group = required_param(req, "group");
   if (!group.ok()) return error(group.status());
   auto pattern = query::insights::parse_filter_pattern(req.param("pattern"));
   if (!pattern.ok()) return error(pattern.status());
-  storage::LogScan scan;
-  scan.groups = {*group};
-  for (auto s : req.params_named("stream")) scan.streams.emplace_back(s);
-  int64_t start = 0, end = 0;
-  if (Status st = time_range(d, req, &start, &end); !st.ok()) return error(st);
+  query::insights::FilterEventsRequest f;
+  f.tenant = request_tenant(req);
+  f.group = *group;
+  for (auto s : req.params_named("stream")) f.streams.emplace_back(s);
+  if (Status st = time_range(d, req, &f.start_ms, &f.end_ms); !st.ok()) return error(st);
   auto limit = parse_int_param(req, "limit", 10'000);
   if (!limit.ok()) return error(limit.status());
-  if (*limit < 1 || *limit > 10'000) {
-    return error(Status::invalid_argument("parameter \"limit\" must be within 1..10000"));
-  }
-  int64_t skip_ts = INT64_MIN;
-  int64_t skip_n = 0;
-  if (std::string_view tok = req.param("nextToken"); !tok.empty()) {
-    size_t colon = tok.find(':');
-    auto a = std::from_chars(tok.data(), tok.data() + std::min(colon, tok.size()), skip_ts);
-    auto b = colon == std::string_view::npos
-                 ? std::from_chars_result{tok.data(), std::errc::invalid_argument}
-                 : std::from_chars(tok.data() + colon + 1, tok.data() + tok.size(), skip_n);
-    if (a.ec != std::errc() || b.ec != std::errc()) {
-      return error(Status::invalid_argument(fmt::format("nextToken \"{}\" is not valid", tok)));
-    }
-    start = std::max(start, skip_ts);
-  }
-  const int64_t skipped_at_token = skip_n;
-  scan.start_ms = start;
-  scan.end_ms = end == INT64_MAX ? end : end + 1;
-  auto scanner = d.logs->scan(request_tenant(req), scan);
-  if (!scanner.ok()) return error(scanner.status());
+  f.limit = *limit;
+  f.next_token = std::string(req.param("nextToken"));
+  auto page = query::insights::filter_log_events(*d.logs, f, *pattern);
+  if (!page.ok()) return error(page.status());
   json::Writer w;
   w.begin_object().key("events").begin_array();
-  storage::LogRecord rec;
-  int64_t returned = 0;
-  int64_t last_ts = INT64_MIN, at_last_ts = 0;
-  bool more = false;
-  while (true) {
-    auto next = (*scanner)->next(&rec);
-    if (!next.ok()) return error(next.status());
-    if (!*next) break;
-    if (rec.timestamp_ms == skip_ts && skip_n > 0) {
-      skip_n--;
-      continue;
-    }
-    if (!pattern->matches(rec)) continue;
-    if (returned == *limit) {
-      more = true;
-      break;
-    }
+  for (const auto& e : page->events) {
     w.begin_object()
-        .kv("logStreamName", rec.log_stream)
-        .kv("timestamp", rec.timestamp_ms)
-        .kv("message", rec.message)
-        .kv("ingestionTime", rec.ingestion_time_ms)
+        .kv("logStreamName", e.stream)
+        .kv("timestamp", e.timestamp_ms)
+        .kv("message", e.message)
+        .kv("ingestionTime", e.ingestion_time_ms)
         .end_object();
-    returned++;
-    if (rec.timestamp_ms == last_ts) {
-      at_last_ts++;
-    } else {
-      last_ts = rec.timestamp_ms;
-      at_last_ts = 1;
-    }
   }
   w.end_array();
-  if (more) {
-    // Events at last_ts skipped by an earlier page count too.
-    if (last_ts == skip_ts) at_last_ts += skipped_at_token;
-    w.kv("nextToken", fmt::format("{}:{}", last_ts, at_last_ts));
-  }
-  auto stats = (*scanner)->stats();
-  w.kv("searchedBytes", stats.bytes_scanned).end_object();
+  if (!page->next_token.empty()) w.kv("nextToken", page->next_token);
+  w.kv("searchedBytes", page->stats.bytes_scanned).end_object();
   return HttpResponse::json(200, w.take());
 }
 

@@ -21,6 +21,7 @@
 #include "api/http/http.h"
 #include "common/clock.h"
 #include "ingest/logs/log_batch.h"
+#include "ingest/logs/log_metrics_hook.h"
 #include "ingest/metric_batch.h"
 #include "query/insights/query_service.h"
 #include "storage/log_store.h"
@@ -36,6 +37,8 @@ struct LogsDeps {
   ingest::Limits metric_limits;
   Clock* clock;
   size_t max_pattern_lines = 200'000;
+  // Metric filters applied to every log event written (null = none; log_metrics_hook.h).
+  const ingest::logs::LogMetricsHook* metric_filters = nullptr;
 };
 
 void register_logs_api(Router& router, const LogsDeps& deps);

@@ -21,21 +21,27 @@ HttpResponse get_metric_data(const QueryDeps& d, const mm::MetricMathOptions& op
                              HttpRequest& req) {
   auto body = decoded_body(req, kMaxBody, kMaxBody, "GetMetricData body");
   if (!body.ok()) return error(body.status());
-  int64_t now = d.clock->now_ms();
-  auto parsed = mm::parse_get_metric_data_json(*body, now);
-  if (!parsed.ok()) return error(parsed.status());
-  if (auto st = mm::validate_get_metric_data(*parsed, opts); !st.ok()) return error(st);
-  auto q = d.store->querier(storage::QueryScope{{request_tenant(req)}}, parsed->start_ms,
-                            parsed->end_ms);
-  if (!q.ok()) return error(q.status());
-  auto res = mm::get_metric_data(**q, *parsed, opts);
-  if (!res.ok()) return error(res.status());
   auto format = req.param("timestamps") == "iso" ? mm::TimestampFormat::kIso8601
                                                  : mm::TimestampFormat::kEpochSeconds;
-  return HttpResponse::json(200, mm::encode_get_metric_data_result(*res, format));
+  auto out =
+      get_metric_data_json(*d.store, request_tenant(req), *body, d.clock->now_ms(), opts, format);
+  if (!out.ok()) return error(out.status());
+  return HttpResponse::json(200, std::move(*out));
 }
 
 }  // namespace
+
+Result<std::string> get_metric_data_json(storage::MetricStore& store, const storage::Tenant& tenant,
+                                         std::string_view json, int64_t now_ms,
+                                         const mm::MetricMathOptions& options,
+                                         mm::TimestampFormat format) {
+  ASSIGN_OR_RETURN(auto parsed, mm::parse_get_metric_data_json(json, now_ms));
+  RETURN_IF_ERROR(mm::validate_get_metric_data(parsed, options));
+  ASSIGN_OR_RETURN(auto q,
+                   store.querier(storage::QueryScope{{tenant}}, parsed.start_ms, parsed.end_ms));
+  ASSIGN_OR_RETURN(auto res, mm::get_metric_data(*q, parsed, mm::for_tenant(options, tenant)));
+  return mm::encode_get_metric_data_result(res, format);
+}
 
 void register_metrics_data_api(Router& router, const QueryDeps& deps,
                                query::metricmath::MetricMathOptions options) {

@@ -10,8 +10,17 @@
 #include "api/http/http.h"
 #include "api/native/metrics_query_api.h"
 #include "query/metricmath/get_metric_data.h"
+#include "query/metricmath/json_codec.h"
 
 namespace opsight::api {
+
+// Parses, validates and runs one GetMetricData request (CloudWatch's JSON shape) for `tenant`
+// and returns the response document. Shared by the native endpoint and the AWS front end
+// (api/aws/cloudwatch/metric_ops.h). Errors as get_metric_data() and the JSON codec report them.
+Result<std::string> get_metric_data_json(storage::MetricStore& store, const storage::Tenant& tenant,
+                                         std::string_view json, int64_t now_ms,
+                                         const query::metricmath::MetricMathOptions& options,
+                                         query::metricmath::TimestampFormat format);
 
 // `options` carries the limits and the anomaly model (ANOMALY_DETECTION_BAND); the default has
 // no model, so that function answers with a clear error.

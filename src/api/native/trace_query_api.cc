@@ -4,11 +4,12 @@
 #include <simdjson.h>
 
 #include <charconv>
-#include <cmath>
 
 #include "api/api_util.h"
+#include "api/json_time.h"
 #include "common/json_writer.h"
 #include "common/time_util.h"
+#include "ingest/aws/xray_segment.h"
 #include "ingest/otlp/otlp_common.h"
 
 namespace opsight::api {
@@ -37,25 +38,6 @@ Status param_range(const HttpRequest& req, int64_t now, int64_t* start, int64_t*
   return OkStatus();
 }
 
-// A JSON time: a number of Unix seconds, or a string as time_param takes it.
-Result<int64_t> json_time(dom::element e, std::string_view field, int64_t now) {
-  double secs = 0;
-  if (e.get_double().get(secs) == simdjson::SUCCESS) {
-    if (!std::isfinite(secs) || std::abs(secs) > 1e11) {
-      return Status::invalid_argument(fmt::format("\"{}\" is not a time in Unix seconds", field));
-    }
-    return static_cast<int64_t>(std::llround(secs * 1000));
-  }
-  std::string_view s;
-  if (e.get_string().get(s) == simdjson::SUCCESS) {
-    auto t = parse_time_flexible_ms(s, now);
-    if (!t.ok()) return t.status().with_prefix(fmt::format("\"{}\"", field));
-    return t;
-  }
-  return Status::invalid_argument(
-      fmt::format("\"{}\" must be Unix seconds (a number) or a time string", field));
-}
-
 Result<tf::SearchRequest> search_request(const HttpRequest& req, int64_t now) {
   tf::SearchRequest s;
   s.tenant = request_tenant(req);
@@ -72,9 +54,9 @@ Result<tf::SearchRequest> search_request(const HttpRequest& req, int64_t now) {
     for (auto field : obj) {
       const std::string_view k = field.key;
       if (k == "start") {
-        ASSIGN_OR_RETURN(start, json_time(field.value, k, now));
+        ASSIGN_OR_RETURN(start, json_time_ms(field.value, k, now));
       } else if (k == "end") {
-        ASSIGN_OR_RETURN(end, json_time(field.value, k, now));
+        ASSIGN_OR_RETURN(end, json_time_ms(field.value, k, now));
       } else if (k == "filter") {
         std::string_view f;
         if (field.value.get_string().get(f) != simdjson::SUCCESS) {
@@ -117,10 +99,6 @@ Result<tf::SearchRequest> search_request(const HttpRequest& req, int64_t now) {
   s.start_ns = start * 1'000'000;
   s.end_ns = end * 1'000'000;
   return s;
-}
-
-std::string xray_id(const std::string& hex) {
-  return hex.size() == 32 ? "1-" + hex.substr(0, 8) + "-" + hex.substr(8) : hex;
 }
 
 void write_stats(json::Writer& w, const apm::RequestStats& s) {
@@ -168,7 +146,7 @@ std::string search_result_json(const tf::SearchResult& r) {
   w.begin_object().key("traces").begin_array();
   for (const tf::TraceSummary& t : r.traces) {
     const std::string hex = ingest::otlp::hex_encode(t.trace_id);
-    w.begin_object().kv("id", hex).kv("xrayId", xray_id(hex));
+    w.begin_object().kv("id", hex).kv("xrayId", ingest::aws::format_xray_trace_id(t.trace_id));
     w.kv("startTime", static_cast<double>(t.start_ns) / 1e9)
         .kv("duration", t.duration_s)
         .kv("responseTime", t.response_time_s)

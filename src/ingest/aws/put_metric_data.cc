@@ -13,6 +13,8 @@
 #include <set>
 #include <utility>
 
+#include "common/cloudwatch_unit.h"
+
 namespace opsight::ingest::aws {
 namespace {
 
@@ -23,37 +25,6 @@ constexpr size_t kMaxDimensions = 30;
 constexpr size_t kMaxValues = 150;
 constexpr size_t kMaxNameLength = 255;
 constexpr size_t kMaxDimensionValueLength = 1024;
-
-// CloudWatch StandardUnit values.
-constexpr std::array<std::string_view, 27> kUnits = {
-    "Seconds",
-    "Microseconds",
-    "Milliseconds",
-    "Bytes",
-    "Kilobytes",
-    "Megabytes",
-    "Gigabytes",
-    "Terabytes",
-    "Bits",
-    "Kilobits",
-    "Megabits",
-    "Gigabits",
-    "Terabits",
-    "Percent",
-    "Count",
-    "Bytes/Second",
-    "Kilobytes/Second",
-    "Megabytes/Second",
-    "Gigabytes/Second",
-    "Terabytes/Second",
-    "Bits/Second",
-    "Kilobits/Second",
-    "Megabits/Second",
-    "Gigabits/Second",
-    "Terabits/Second",
-    "Count/Second",
-    "None",
-};
 
 // A rule broken by one item: where (relative to "MetricData[i]") and what.
 struct Violation {
@@ -232,7 +203,7 @@ std::optional<Violation> decode_datum(dom::element elem, std::string_view ns, in
   std::string_view unit;
   if (present(item, "Unit", &e)) {
     if (e.get_string().get(unit)) return Violation{".Unit", "must be a string"};
-    if (std::find(kUnits.begin(), kUnits.end(), unit) == kUnits.end()) {
+    if (!is_cloudwatch_unit(unit)) {
       return Violation{".Unit",
                        fmt::format("\"{}\" is not a CloudWatch unit (Seconds, Milliseconds, "
                                    "Bytes, Percent, Count, Count/Second, None, ...)",
@@ -359,10 +330,6 @@ std::string check_namespace(std::string_view ns) {
 }
 
 }  // namespace
-
-bool is_cloudwatch_unit(std::string_view unit) {
-  return std::find(kUnits.begin(), kUnits.end(), unit) != kUnits.end();
-}
 
 Result<int64_t> parse_iso8601_ms(std::string_view s) {
   auto bad = [&](std::string_view why) {

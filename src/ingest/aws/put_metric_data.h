@@ -49,8 +49,5 @@ Status decode_put_metric_data(std::string_view json, int64_t now_ms, MetricBatch
 // Exposed for the other AWS decoders and tests.
 Result<int64_t> parse_iso8601_ms(std::string_view s);
 
-// True when `unit` is one of CloudWatch's StandardUnit names ("Seconds", "Count/Second", "None",
-// ...). Shared with the Embedded Metric Format decoder (ingest/logs/emf.h).
-bool is_cloudwatch_unit(std::string_view unit);
 
 }  // namespace opsight::ingest::aws

@@ -11,7 +11,7 @@
 #include <set>
 #include <utility>
 
-#include "ingest/aws/put_metric_data.h"  // is_cloudwatch_unit
+#include "common/cloudwatch_unit.h"
 
 namespace opsight::ingest::logs {
 namespace {
@@ -164,7 +164,7 @@ std::optional<Violation> decode_directive(dom::object root, dom::element de, int
     }
     if (present(m, "Unit", &e)) {
       if (e.get_string().get(unit)) return Violation{at + ".Unit", "must be a string"};
-      if (!aws::is_cloudwatch_unit(unit)) {
+      if (!is_cloudwatch_unit(unit)) {
         return Violation{at + ".Unit",
                          fmt::format("\"{}\" is not a CloudWatch unit (Seconds, Milliseconds, "
                                      "Bytes, Percent, Count, Count/Second, None, ...)",

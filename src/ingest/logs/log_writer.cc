@@ -27,6 +27,10 @@ LogWriteOutcome write_log_batch(storage::LogStore& store, const storage::Tenant&
     }
     out.accepted_events += s.events.size();
     if (options.metrics == nullptr) continue;
+    if (options.metric_filters != nullptr) {
+      options.metric_filters->derive(tenant, s.group, s.events, &emf);
+    }
+    if (!options.extract_emf) continue;
     for (size_t i = 0; i < s.events.size(); i++) {
       const auto& m = s.events[i].message;
       if (!maybe_emf(m)) continue;

@@ -1,12 +1,14 @@
 #pragma once
 // The one place a decoded LogBatch is written (the counterpart of ingest::write_batch for
 // metrics): one LogAppender per request, one commit (durable on return), and the metrics of
-// Embedded Metric Format events written to the metrics store, as CloudWatch does.
+// Embedded Metric Format events and of metric filters (log_metrics_hook.h) written to the
+// metrics store, as CloudWatch does.
 
 #include <cstdint>
 #include <vector>
 
 #include "ingest/logs/log_batch.h"
+#include "ingest/logs/log_metrics_hook.h"
 #include "ingest/metric_batch.h"
 #include "storage/log_store.h"
 #include "storage/metric_store.h"
@@ -29,6 +31,10 @@ struct LogWriteOptions {
   // Extract EMF metrics into `metrics` (skipped when null).
   storage::MetricStore* metrics = nullptr;
   Limits metric_limits;
+  // AWS PutLogEvents extracts EMF only with the header `x-amzn-logs-format: json/emf`.
+  bool extract_emf = true;
+  // Metric filters (log_metrics_hook.h); their samples go to `metrics` (skipped when null).
+  const LogMetricsHook* metric_filters = nullptr;
 };
 
 LogWriteOutcome write_log_batch(storage::LogStore& store, const storage::Tenant& tenant,

@@ -396,6 +396,12 @@ bool FilterPattern::matches_all() const {
 }
 
 bool FilterPattern::matches(const storage::LogRecord& r) const {
+  return matches(r, nullptr);
+}
+
+bool FilterPattern::matches(const storage::LogRecord& r,
+                            std::vector<SpaceField>* space_fields) const {
+  if (space_fields != nullptr) space_fields->clear();
   const Impl& p = *impl_;
   switch (p.kind) {
     case Impl::Kind::kAll:
@@ -436,6 +442,11 @@ bool FilterPattern::matches(const storage::LogRecord& r) const {
       }
       for (const auto& c : p.space_conds) {
         if (!eval_cond(c, f)) return false;
+      }
+      if (space_fields != nullptr) {
+        for (const auto& v : f.values) {
+          if (!v.first.empty()) space_fields->push_back(v);
+        }
       }
       return true;
     }

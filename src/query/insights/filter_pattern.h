@@ -25,6 +25,8 @@
 
 #include <memory>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/status.h"
 #include "storage/log_store.h"
@@ -33,7 +35,14 @@ namespace opsight::query::insights {
 
 class FilterPattern {
  public:
+  // A named field of a space-delimited pattern and the word it matched ([ip, user, ...]).
+  using SpaceField = std::pair<std::string_view, std::string_view>;
+
   bool matches(const storage::LogRecord& record) const;
+  // The same; when the pattern is space-delimited and matches, *space_fields (cleared first)
+  // holds the named fields and their words, as metric filters read `$name` values. The views
+  // point into the pattern and record.message.
+  bool matches(const storage::LogRecord& record, std::vector<SpaceField>* space_fields) const;
   // True for the empty pattern (every event).
   bool matches_all() const;
 

@@ -424,4 +424,9 @@ Result<GetMetricDataResult> get_metric_data(storage::Querier& querier,
   return out;
 }
 
+MetricMathOptions for_tenant(MetricMathOptions opts, const storage::Tenant& tenant) {
+  if (opts.tenant_anomaly_band) opts.anomaly_band = opts.tenant_anomaly_band(tenant);
+  return opts;
+}
+
 }  // namespace opsight::query::metricmath

@@ -34,6 +34,7 @@
 // anomaly_band callback is called on that thread.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -111,6 +112,10 @@ struct GetMetricDataResult {
 struct MetricMathOptions {
   // The anomaly model for ANOMALY_DETECTION_BAND; empty: the function fails with a clear error.
   AnomalyBandFn anomaly_band;
+  // Optional: the anomaly model of one tenant (it honours that tenant's anomaly detector
+  // settings, alarm/anomaly_detectors.h). Callers that know the caller's tenant apply it with
+  // for_tenant(); when empty, anomaly_band is used as it is.
+  std::function<AnomalyBandFn(const storage::Tenant&)> tenant_anomaly_band;
   size_t max_queries = 500;
   size_t max_expression_length = 2048;
   size_t max_search_series = 500;
@@ -119,6 +124,9 @@ struct MetricMathOptions {
   size_t max_total_datapoints = 10'000'000;
   int64_t default_max_datapoints = 100'800;
 };
+
+// `opts` with anomaly_band = tenant_anomaly_band(tenant) when that is set.
+MetricMathOptions for_tenant(MetricMathOptions opts, const storage::Tenant& tenant);
 
 // Checks the rules listed above without reading data. InvalidArgument names the query.
 Status validate_get_metric_data(const GetMetricDataRequest& req, const MetricMathOptions& opts);

@@ -36,7 +36,7 @@ TraceSummary summarize(const TraceView& t, const std::set<std::string, std::less
   s.response_time_s = static_cast<double>(root.duration_ns()) / 1e9;
   s.is_partial = t.partial();
   const apm::HttpFacts h = apm::http_facts(root);
-  s.http = {h.method, h.url, h.status};
+  s.http = {h.method, h.url, h.status, h.user_agent, h.client_ip};
   s.entry_service = root.service;
   s.entry_operation = root.name;
   const auto k = static_cast<size_t>(root.kind);
@@ -44,12 +44,15 @@ TraceSummary summarize(const TraceView& t, const std::set<std::string, std::less
   s.span_count = t.live().size();
   std::set<std::string> services;
   std::map<std::string, std::set<std::string>, std::less<>> annotations;
+  std::map<std::string, storage::AttrType, std::less<>> annotation_types;
+  std::set<std::string> users;
   for (size_t i : t.live()) {
     const Span& sp = t.spans()[i];
     services.insert(sp.service);
     s.has_fault |= t.cls(i).fault;
     s.has_error |= t.cls(i).error;
     s.has_throttle |= t.cls(i).throttle;
+    if (std::string u = apm::user_of(sp); !u.empty()) users.insert(std::move(u));
     for (const auto& a : sp.attributes) {
       if (!a.indexed) continue;
       std::string_view key = a.key;
@@ -62,13 +65,16 @@ TraceSummary summarize(const TraceView& t, const std::set<std::string, std::less
       if (it == annotations.end()) {
         if (annotations.size() >= opts.max_annotations) continue;
         it = annotations.emplace(std::string(key), std::set<std::string>{}).first;
+        annotation_types.emplace(std::string(key), a.type);
       }
       if (it->second.size() < opts.max_annotation_values) it->second.insert(a.value);
     }
   }
   s.services.assign(services.begin(), services.end());
+  s.users.assign(users.begin(), users.end());
   for (auto& [key, values] : annotations) {
     s.annotations.emplace_back(key, std::vector<std::string>(values.begin(), values.end()));
+    s.annotation_types.push_back(annotation_types.find(key)->second);
   }
   return s;
 }

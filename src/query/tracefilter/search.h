@@ -44,6 +44,8 @@ struct HttpSummary {
   std::string method;
   std::string url;
   int status = 0;  // 0 when the root span has none
+  std::string user_agent;
+  std::string client_ip;
 };
 
 struct TraceSummary {
@@ -59,6 +61,10 @@ struct TraceSummary {
   // Annotations: X-Ray annotations (attributes "annotation.<key>", reported as <key>) and the
   // attributes the filter names as annotation.<key>, each with its distinct values (text form).
   std::vector<std::pair<std::string, std::vector<std::string>>> annotations;
+  // Parallel to `annotations`: the type of each key's values (the first value seen), so a front
+  // end can give them back typed (X-Ray: NumberValue / BooleanValue / StringValue).
+  std::vector<storage::AttrType> annotation_types;
+  std::vector<std::string> users;     // distinct end users (apm::user_of), sorted
   std::vector<std::string> services;  // sorted
   std::string entry_service;          // the root span's service and name
   std::string entry_operation;
