@@ -8,12 +8,12 @@
 
 #include "common/cloudwatch_unit.h"
 #include "common/json_writer.h"
+#include "storage/meta/update_document.h"
 
 namespace opsight::resources {
 namespace {
 
 constexpr std::string_view kKind = "metric-filters";
-constexpr int kMaxAttempts = 8;
 
 Status invalid(std::string message) {
   return Status::invalid_argument("InvalidParameterException: " + message);
@@ -188,31 +188,19 @@ Result<std::vector<MetricFilter>> decode_metric_filters(std::string_view doc) {
 template <typename Change>
 Status MetricFilterStore::update(const storage::Tenant& tenant, std::string_view group,
                                  Change change) {
-  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    std::vector<MetricFilter> filters;
-    int64_t version = 0;
-    auto cur = meta_->get(tenant, kKind, group);
-    if (cur.ok()) {
-      ASSIGN_OR_RETURN(filters, decode_metric_filters(cur->doc));
-      version = cur->version;
-    } else if (cur.status().code() != Code::kNotFound) {
-      return cur.status();
-    }
-    RETURN_IF_ERROR(change(filters));
-    Status st;
-    if (filters.empty()) {
-      st = version == 0 ? Status() : meta_->remove(tenant, kKind, group, version).status();
-    } else {
-      st = meta_->put(tenant, kKind, group, encode_metric_filters(filters), version).status();
-    }
-    if (st.code() != Code::kFailedPrecondition && st.code() != Code::kAlreadyExists &&
-        st.code() != Code::kNotFound) {
-      generation_.fetch_add(1, std::memory_order_acq_rel);
-      return st;
-    }
-  }
-  return Status::unavailable(
-      fmt::format("metric filters of {} changed concurrently; retry", group));
+  Status st = storage::meta::update_document(
+      *meta_, tenant, kKind, group,
+      [&](const std::optional<std::string>& current) -> Result<std::optional<std::string>> {
+        std::vector<MetricFilter> filters;
+        if (current) {
+          ASSIGN_OR_RETURN(filters, decode_metric_filters(*current));
+        }
+        RETURN_IF_ERROR(change(filters));
+        if (filters.empty()) return std::optional<std::string>();
+        return std::optional<std::string>(encode_metric_filters(filters));
+      });
+  if (st.ok()) generation_.fetch_add(1, std::memory_order_acq_rel);
+  return st;
 }
 
 Status MetricFilterStore::put(const storage::Tenant& tenant, std::string_view group,

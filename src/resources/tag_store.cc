@@ -4,12 +4,12 @@
 #include <simdjson.h>
 
 #include "common/json_writer.h"
+#include "storage/meta/update_document.h"
 
 namespace opsight::resources {
 namespace {
 
 constexpr std::string_view kKind = "tags";
-constexpr int kMaxAttempts = 8;
 
 Result<Tags> decode(std::string_view doc) {
   simdjson::dom::parser parser;
@@ -36,34 +36,21 @@ std::string encode(const Tags& tags) {
   return w.take();
 }
 
-// Applies `change` to the resource's current tags and stores the result under a version check,
-// retrying when another writer got there first.
+// Applies `change` to the resource's current tags and stores the result (no tags: no object).
 template <typename Change>
 Status update(storage::meta::MetaStore* meta, const storage::Tenant& tenant, std::string_view arn,
               Change change) {
-  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    Tags tags;
-    int64_t version = 0;
-    auto cur = meta->get(tenant, kKind, arn);
-    if (cur.ok()) {
-      ASSIGN_OR_RETURN(tags, decode(cur->doc));
-      version = cur->version;
-    } else if (cur.status().code() != Code::kNotFound) {
-      return cur.status();
-    }
-    RETURN_IF_ERROR(change(tags));
-    Status st;
-    if (tags.empty()) {
-      st = version == 0 ? Status() : meta->remove(tenant, kKind, arn, version).status();
-    } else {
-      st = meta->put(tenant, kKind, arn, encode(tags), version).status();
-    }
-    if (st.code() != Code::kFailedPrecondition && st.code() != Code::kAlreadyExists &&
-        st.code() != Code::kNotFound) {
-      return st;
-    }
-  }
-  return Status::unavailable(fmt::format("tags of {} changed concurrently; retry", arn));
+  return storage::meta::update_document(
+      *meta, tenant, kKind, arn,
+      [&](const std::optional<std::string>& current) -> Result<std::optional<std::string>> {
+        Tags tags;
+        if (current) {
+          ASSIGN_OR_RETURN(tags, decode(*current));
+        }
+        RETURN_IF_ERROR(change(tags));
+        if (tags.empty()) return std::optional<std::string>();
+        return std::optional<std::string>(encode(tags));
+      });
 }
 
 }  // namespace
