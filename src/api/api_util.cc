@@ -64,6 +64,16 @@ storage::Tenant request_tenant(const HttpRequest& req) {
   return t;
 }
 
+std::vector<storage::Tenant> request_tenants(const HttpRequest& req) {
+  std::vector<storage::Tenant> out{request_tenant(req)};
+  out.reserve(1 + req.linked_accounts.size());
+  for (const auto& a : req.linked_accounts) {
+    if (a == out.front().account) continue;
+    out.push_back(storage::Tenant{a, out.front().region});
+  }
+  return out;
+}
+
 Result<int64_t> time_param(const HttpRequest& req, std::string_view name, int64_t def,
                            int64_t now_ms) {
   if (!req.has_param(name) || req.param(name).empty()) return def;

@@ -24,6 +24,9 @@ HttpResponse prom_success(std::string_view data_json);
 // The tenant a request acts for: req.account / req.region as the server set them (the verified
 // access key's account), the defaults where they are empty.
 storage::Tenant request_tenant(const HttpRequest& req);
+// The tenants a request may read when it asks to span linked accounts: its own tenant first,
+// then one per linked source account (req.linked_accounts, same region).
+std::vector<storage::Tenant> request_tenants(const HttpRequest& req);
 
 // Reads `name` as a time (RFC 3339, Unix seconds, ms for 13+ digits, "now", "now-1h"); `def`
 // when absent.

@@ -100,7 +100,12 @@ HttpResponse auth_error_response(const HttpRequest& req, const Status& status) {
 std::optional<HttpResponse> AuthGate::check(HttpRequest& req) const {
   req.region = options_.region;
   req.account = std::string(storage::kDefaultAccount);
-  if (options_.mode == AuthMode::kNone || is_health_path(req.path)) return std::nullopt;
+  req.linked_accounts.clear();
+  if (is_health_path(req.path)) return std::nullopt;
+  if (options_.mode == AuthMode::kNone) {
+    set_linked_accounts(req);
+    return std::nullopt;
+  }
 
   const std::string_view target = req.target;
   const size_t q = target.find('?');
@@ -124,7 +129,19 @@ std::optional<HttpResponse> AuthGate::check(HttpRequest& req) const {
     return auth_error_response(req, id.status());
   }
   req.account = std::move(id->account);
+  set_linked_accounts(req);
   return std::nullopt;
+}
+
+void AuthGate::set_linked_accounts(HttpRequest& req) const {
+  if (options_.links == nullptr) return;
+  auto sources = options_.links->sources(req.account);
+  if (!sources.ok()) {
+    log::error("auth: cannot read the account links of {}: {}", req.account,
+               sources.status().to_string());
+    return;
+  }
+  req.linked_accounts = std::move(*sources);
 }
 
 }  // namespace opsight::api

@@ -11,7 +11,8 @@
 //    raw path and query (req.target) and the raw body as received (before any gzip decoding or
 //    form parsing).
 //  In both modes req.region is the server's region and req.account is overwritten, so nothing a
-//  client sends can choose the tenant except a verified signature.
+//  client sends can choose the tenant except a verified signature. req.linked_accounts is
+//  likewise overwritten: the source accounts linked to req.account (AuthGateOptions.links).
 //
 // A refused request gets HTTP 403 (500 when the key store failed) in the shape its client
 // parses: awsQuery requests (form-encoded with Action=, as the AWS CLI and boto3 send CloudWatch
@@ -31,6 +32,7 @@
 #include "auth/sigv4.h"
 #include "common/clock.h"
 #include "common/status.h"
+#include "resources/account_links.h"
 
 namespace opsight::api {
 
@@ -44,6 +46,10 @@ struct AuthGateOptions {
   std::string region = "local";  // the server's region, set on every request
   Clock* clock = nullptr;        // for the signature's time window
   auth::KeyResolver resolver;    // required for kSigV4
+  // Monitoring-account links: when set, every admitted request gets req.linked_accounts = the
+  // sources linked to its account (a failed lookup leaves it empty and is logged: the request
+  // then sees only its own account). Null = no links. Must outlive the gate.
+  resources::AccountLinks* links = nullptr;
 };
 
 class AuthGate {
@@ -58,6 +64,8 @@ class AuthGate {
   static bool is_health_path(std::string_view path);
 
  private:
+  void set_linked_accounts(HttpRequest& req) const;
+
   AuthGateOptions options_;
 };
 

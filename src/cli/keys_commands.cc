@@ -1,13 +1,12 @@
 #include "cli/keys_commands.h"
 
 #include <cstdio>
-#include <cstdlib>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "auth/key_store.h"
+#include "cli/data_dir.h"
 #include "common/clock.h"
 #include "common/json_writer.h"
 #include "common/time_util.h"
@@ -16,11 +15,6 @@
 namespace opsight::cli {
 namespace {
 
-[[noreturn]] void fail(const std::string& msg) {
-  std::fprintf(stderr, "opsight: %s\n", msg.c_str());
-  std::exit(1);
-}
-
 // The stores of one command run; the meta store must outlive the key store.
 struct OpenKeys {
   std::unique_ptr<storage::meta::MetaStore> meta;
@@ -28,18 +22,13 @@ struct OpenKeys {
 };
 
 OpenKeys open_keys(const std::string& data_dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
-  if (ec) fail("cannot create data directory " + data_dir + ": " + ec.message());
   OpenKeys o;
-  auto meta = storage::meta::MetaStore::open(data_dir + "/meta.db", Clock::real());
-  if (!meta.ok()) fail(meta.status().to_string());
-  o.meta = std::move(*meta);
+  o.meta = open_data_dir_meta(data_dir);
   auto master =
       auth::load_or_create_master_key(data_dir + "/" + std::string(auth::kMasterKeyFileName));
-  if (!master.ok()) fail(master.status().to_string());
+  if (!master.ok()) fail_and_exit(master.status().to_string());
   auto keys = auth::KeyStore::open(o.meta.get(), *master, Clock::real());
-  if (!keys.ok()) fail(keys.status().to_string());
+  if (!keys.ok()) fail_and_exit(keys.status().to_string());
   o.keys = std::move(*keys);
   return o;
 }
@@ -76,7 +65,7 @@ void add_keys_commands(CLI::App& app) {
   create->callback([f] {
     OpenKeys o = open_keys(f->data_dir);
     auto k = o.keys->create(f->account, f->description);
-    if (!k.ok()) fail(k.status().message());
+    if (!k.ok()) fail_and_exit(k.status().message());
     if (f->json) {
       json::Writer w;
       w.begin_object().key("AccessKey").begin_object();
@@ -101,7 +90,7 @@ void add_keys_commands(CLI::App& app) {
     std::optional<std::string_view> account;
     if (!f->account.empty()) account = f->account;
     auto ks = o.keys->list(account);
-    if (!ks.ok()) fail(ks.status().message());
+    if (!ks.ok()) fail_and_exit(ks.status().message());
     if (f->json) {
       json::Writer w;
       w.begin_object().key("AccessKeyMetadata").begin_array();
@@ -130,7 +119,7 @@ void add_keys_commands(CLI::App& app) {
   revoke->callback([f] {
     OpenKeys o = open_keys(f->data_dir);
     Status st = o.keys->set_status(f->key_id, auth::KeyStatus::kInactive);
-    if (!st.ok()) fail(st.message());
+    if (!st.ok()) fail_and_exit(st.message());
     std::printf("revoked %s (a running server refuses it within %lld s)\n", f->key_id.c_str(),
                 static_cast<long long>(auth::kKeyCacheTtlMs / 1000));
   });

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <optional>
 
+#include "cli/accounts_commands.h"
 #include "cli/alarm_commands.h"
 #include "cli/anomaly_command.h"
 #include "cli/commands.h"
@@ -77,6 +78,7 @@ int main(int argc, char** argv) {
   opsight::cli::add_xray_commands(app, &server_url);
   opsight::cli::add_demo_command(app);
   opsight::cli::add_keys_commands(app);
+  opsight::cli::add_accounts_commands(app);
 
   CLI11_PARSE(app, argc, argv);
   return 0;

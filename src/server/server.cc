@@ -40,6 +40,7 @@
 #include "common/logging.h"
 #include "common/self_metrics.h"
 #include "query/insights/query_service.h"
+#include "resources/account_links.h"
 #include "resources/dashboards.h"
 #include "rules/manager.h"
 #include "rules/notifier.h"
@@ -189,6 +190,8 @@ class ServerImpl final : public Server {
     ao.mode = cfg_.auth;
     ao.region = cfg_.region;
     ao.clock = Clock::real();
+    account_links_ = std::make_unique<resources::AccountLinks>(meta_.get());
+    ao.links = account_links_.get();
     if (cfg_.auth == api::AuthMode::kSigV4) {
       ASSIGN_OR_RETURN(std::string master,
                        auth::load_or_create_master_key(
@@ -501,6 +504,7 @@ class ServerImpl final : public Server {
   std::atomic<bool> ready_{false};
   // Authentication (api/auth_gate.h): the gate runs before the router for HTTP and OTLP/gRPC.
   std::unique_ptr<auth::KeyStore> keys_;
+  std::unique_ptr<resources::AccountLinks> account_links_;
   std::unique_ptr<api::AuthGate> auth_gate_;
   const int64_t start_time_ms_ = Clock::real()->now_ms();
   bool shut_ = false;

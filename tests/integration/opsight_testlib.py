@@ -685,8 +685,10 @@ def sigv4_headers(key, method, url, body=b"", headers=None, service="monitoring"
     signed_headers = {k.lower(): str(v).strip() for k, v in (headers or {}).items()}
     signed_headers.update({"host": parts.netloc, "x-amz-date": amz_date})
     names = sorted(signed_headers)
-    # Canonical query: every name and value URI-encoded (unreserved characters kept), sorted.
-    pairs = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+    # Canonical query: every name and value URI-encoded (unreserved characters kept), sorted. A
+    # "+" in the URL is a literal plus (as the server reads it), not a form-encoded space.
+    pairs = [tuple(urllib.parse.unquote(x) for x in (p.split("=", 1) + [""])[:2])
+             for p in parts.query.split("&") if p]
     query = "&".join(f"{urllib.parse.quote(k, safe='-_.~')}={urllib.parse.quote(v, safe='-_.~')}"
                      for k, v in sorted(pairs))
     canonical = "\n".join([method, parts.path or "/", query,

@@ -300,12 +300,17 @@ HttpResponse batch_get_traces(const XrayApiDeps& d, HttpRequest& req) {
     if (!id.ok()) return xray_error(id.status());
     wanted.emplace_back(text, std::move(*id));
   }
-  const storage::Tenant tenant = request_tenant(req);
+  // A monitoring account also reads its linked source accounts' traces (cross-account
+  // observability): the first account, its own first, that has the trace answers.
+  const std::vector<storage::Tenant> tenants = request_tenants(req);
   json::Writer w;
   std::vector<std::string_view> unprocessed;
   w.begin_object().key("Traces").begin_array();
   for (const auto& [text, id] : wanted) {
-    auto spans = d.traces->get_trace(tenant, id);
+    auto spans = d.traces->get_trace(tenants.front(), id);
+    for (size_t t = 1; t < tenants.size() && spans.ok() && spans->empty(); t++) {
+      spans = d.traces->get_trace(tenants[t], id);
+    }
     if (!spans.ok()) return xray_error(spans.status().with_prefix(kOp));
     if (spans->empty()) {
       unprocessed.push_back(text);

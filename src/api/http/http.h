@@ -29,6 +29,10 @@ struct HttpRequest {
   // server's region ("" = the default region). Handlers read them through request_tenant().
   std::string account;
   std::string region;
+  // The source accounts linked to `account` (resources/account_links.h), sorted; empty for an
+  // account that is not a monitoring account. Set by the auth gate with account; read through
+  // request_tenants() by queries that may span linked accounts.
+  std::vector<std::string> linked_accounts;
 
   std::optional<std::string_view> header(std::string_view lower_name) const;
   // First value of a parameter, or "" when absent.

@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "api/api_util.h"
+#include "api/log_group_ref.h"
 #include "api/logs_ingest.h"
 #include "common/json_writer.h"
 #include "ingest/logs/log_writer.h"
@@ -312,6 +313,9 @@ void write_state(json::Writer& w, const query::insights::QueryState& s) {
       .kv("createTime", s.create_time_ms);
   w.key("logGroupNames").begin_array();
   for (const auto& g : s.request.groups) w.value(g);
+  for (const auto& g : s.request.account_groups) {
+    w.value(g.tenant == s.request.tenant ? g.name : log_group_arn_of(g.tenant, g.name));
+  }
   w.end_array();
   w.key("statistics")
       .begin_object()
@@ -325,7 +329,23 @@ void write_state(json::Writer& w, const query::insights::QueryState& s) {
 HttpResponse start_query(const LogsDeps& d, HttpRequest& req) {
   query::insights::QueryRequest q;
   q.tenant = request_tenant(req);
-  q.groups = group_params(req);
+  // Groups may be log group ARNs of linked source accounts (api/log_group_ref.h): then the query
+  // is cross-account and its rows carry @aws.account / @aws.region.
+  std::vector<LogGroupRef> refs;
+  for (const auto& g : group_params(req)) {
+    auto ref = readable_log_group(req, g);
+    if (!ref.ok()) return error(ref.status());
+    refs.push_back(std::move(*ref));
+  }
+  const bool cross_account = std::any_of(
+      refs.begin(), refs.end(), [&](const LogGroupRef& r) { return r.tenant != q.tenant; });
+  for (auto& r : refs) {
+    if (cross_account) {
+      q.account_groups.push_back({std::move(r.tenant), std::move(r.name)});
+    } else {
+      q.groups.push_back(std::move(r.name));
+    }
+  }
   q.query = std::string(req.param("query"));
   if (Status st = time_range(d, req, &q.start_ms, &q.end_ms); !st.ok()) return error(st);
   auto limit = parse_int_param(req, "limit", 0);

@@ -24,6 +24,16 @@ Result<std::string> get_metric_data_json(storage::MetricStore& store, const stor
 
 // `options` carries the limits and the anomaly model (ANOMALY_DETECTION_BAND); the default has
 // no model, so that function answers with a clear error.
+// The same over the tenants a request may read (api_util.h request_tenants(): the caller's
+// tenant first, then its linked source accounts). A MetricStat query reads the caller's account,
+// or its AccountId when that is one of `tenants` (InvalidParameterValue naming the query
+// otherwise); a SEARCH expression without AccountId spans every tenant, with one its account.
+Result<std::string> get_metric_data_json(storage::MetricStore& store,
+                                         const std::vector<storage::Tenant>& tenants,
+                                         std::string_view json, int64_t now_ms,
+                                         const query::metricmath::MetricMathOptions& options,
+                                         query::metricmath::TimestampFormat format);
+
 void register_metrics_data_api(Router& router, const QueryDeps& deps,
                                query::metricmath::MetricMathOptions options = {});
 

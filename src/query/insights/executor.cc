@@ -20,6 +20,13 @@ Status Execution::add(const storage::LogRecord& record) {
   return status_;
 }
 
+Status Execution::add(const storage::LogRecord& record, const RecordOrigin& origin) {
+  if (!status_.ok()) return status_;
+  RecordEnv env(&record, &origin);
+  status_ = pipeline_->push(env);
+  return status_;
+}
+
 ResultTable Execution::snapshot() const {
   auto copy = pipeline_->clone();
   (void)copy->finish();
@@ -81,7 +88,7 @@ class RecordReads {
   void read(std::string_view name) {
     if (std::find(defined_.begin(), defined_.end(), name) != defined_.end()) return;
     if (name == "@timestamp" || name == "@logStream" || name == "@log" ||
-        name == "@ingestionTime") {
+        name == "@ingestionTime" || name == "@aws.account" || name == "@aws.region") {
       return;
     }
     if (name == "@message") {

@@ -30,6 +30,9 @@
 //     created by `parse` are shown unless a `display` says otherwise.
 //   - `@log` is the log group name (records carry no account); severity, trace and span ids are
 //     the fields severityText, traceId, spanId, present only when non-empty.
+//   - Cross-account queries (a RecordOrigin given to Execution::add) add @aws.account and
+//     @aws.region and make @log "<account>:<group>", as CloudWatch does for the log groups of a
+//     monitoring account's linked source accounts. Single-account queries have neither field.
 //
 // Thread safety: a Query may be shared; an Execution is used by one thread at a time.
 
@@ -92,6 +95,14 @@ struct ResultTable {
   uint64_t records_matched = 0;  // records that passed the filters before stats/limit
 };
 
+// The account and region a record belongs to, in a cross-account query (CloudWatch
+// cross-account observability): exposed as @aws.account / @aws.region. The views must outlive
+// the add() call they are passed to.
+struct RecordOrigin {
+  std::string_view account;
+  std::string_view region;
+};
+
 class Pipeline;
 
 class Execution {
@@ -104,6 +115,8 @@ class Execution {
   // One scanned record; copies what it keeps. A non-ok status (a limit of ExecOptions exceeded)
   // ends the query: later calls return it again.
   Status add(const storage::LogRecord& record);
+  // The same, for a record of a cross-account query (see RecordOrigin).
+  Status add(const storage::LogRecord& record, const RecordOrigin& origin);
   // Partial results so far (the state is copied; the execution continues).
   ResultTable snapshot() const;
   // Final results. Call once, after the last add().

@@ -136,51 +136,129 @@ struct LogQueryService::Impl {
     }
   }
 
+  // One tenant's scan in a (possibly cross-account) query: its scanner and its current record.
+  struct Source {
+    storage::Tenant tenant;
+    std::vector<std::string> groups;
+    std::unique_ptr<storage::LogScanner> scanner;
+    storage::LogRecord rec;
+    bool live = false;  // rec holds a record not yet given to the execution
+    RecordOrigin origin;
+  };
+
+  // The request's groups by tenant, tenants in order of first appearance.
+  static std::vector<Source> sources_of(const QueryRequest& req) {
+    std::vector<Source> out;
+    if (req.account_groups.empty()) {
+      out.emplace_back();
+      out.back().tenant = req.tenant;
+      out.back().groups = req.groups;
+      return out;
+    }
+    for (const auto& g : req.account_groups) {
+      auto it = std::find_if(out.begin(), out.end(),
+                             [&](const Source& s) { return s.tenant == g.tenant; });
+      if (it == out.end()) {
+        out.emplace_back();
+        out.back().tenant = g.tenant;
+        it = out.end() - 1;
+      }
+      if (std::find(it->groups.begin(), it->groups.end(), g.name) == it->groups.end()) {
+        it->groups.push_back(g.name);
+      }
+    }
+    return out;
+  }
+
   void run(Entry& e) {
     const QueryRequest& req = e.state.request;
+    const bool cross_account = !req.account_groups.empty();
     const int64_t deadline = clock->mono_ns() + opts.deadline_ms * 1'000'000;
     ScanHints hints = scan_hints(e.query);
-    storage::LogScan scan;
-    scan.groups = req.groups;
-    scan.start_ms = req.start_ms;
-    scan.end_ms = req.end_ms == INT64_MAX ? INT64_MAX : req.end_ms + 1;
-    scan.required_substrings = hints.required_substrings;
-    scan.newest_first = hints.newest_first;
-    scan.need_message = hints.needs_message;
-    scan.need_fields = hints.needs_fields;
-    scan.max_bytes_scanned = opts.max_bytes_scanned;
-    auto scanner = store->scan(req.tenant, scan);
-    if (!scanner.ok()) return finish(e, QueryStatus::kFailed, scanner.status().message());
+    std::vector<Source> sources = sources_of(req);  // not resized below: origins point into it
+    for (auto& src : sources) {
+      storage::LogScan scan;
+      scan.groups = src.groups;
+      scan.start_ms = req.start_ms;
+      scan.end_ms = req.end_ms == INT64_MAX ? INT64_MAX : req.end_ms + 1;
+      scan.required_substrings = hints.required_substrings;
+      scan.newest_first = hints.newest_first;
+      scan.need_message = hints.needs_message;
+      scan.need_fields = hints.needs_fields;
+      scan.max_bytes_scanned = opts.max_bytes_scanned;
+      auto scanner = store->scan(src.tenant, scan);
+      if (!scanner.ok()) return finish(e, QueryStatus::kFailed, scanner.status().message());
+      src.scanner = std::move(*scanner);
+      src.origin = RecordOrigin{src.tenant.account, src.tenant.region};
+    }
     ExecOptions eo;
     eo.max_rows = req.limit;
     Execution exec(e.query, eo);
-    storage::LogRecord rec;
     uint64_t n = 0;
     int64_t next_snapshot = clock->mono_ns() + opts.snapshot_interval_ms * 1'000'000;
+    auto total_stats = [&] {
+      storage::LogScanStats sum;
+      for (const auto& src : sources) {
+        auto st = src.scanner->stats();
+        sum.records_scanned += st.records_scanned;
+        sum.bytes_scanned += st.bytes_scanned;
+      }
+      return sum;
+    };
     auto publish = [&](ResultTable results) {
-      auto st = (*scanner)->stats();
+      auto st = total_stats();
       std::lock_guard<std::mutex> lock(mu);
       e.state.statistics.records_scanned = st.records_scanned;
       e.state.statistics.bytes_scanned = st.bytes_scanned;
       e.state.statistics.records_matched = results.records_matched;
       e.state.results = std::move(results);
     };
-    while (true) {
-      auto more = (*scanner)->next(&rec);
-      if (!more.ok()) {
-        publish(exec.snapshot());
-        return finish(e, QueryStatus::kFailed, more.status().message());
-      }
-      if (!*more) break;
-      if (Status st = exec.add(rec); !st.ok()) {
+    auto pull = [](Source& src) -> Status {
+      ASSIGN_OR_RETURN(src.live, src.scanner->next(&src.rec));
+      return OkStatus();
+    };
+    for (auto& src : sources) {
+      if (Status st = pull(src); !st.ok()) {
         publish(exec.snapshot());
         return finish(e, QueryStatus::kFailed, st.message());
       }
+    }
+    while (true) {
+      // The next record in scan order over all tenants: each scanner is ordered, so the merge
+      // takes the newest (or oldest) of their current records. Only the chosen scanner
+      // advances, so the other records' views stay valid.
+      Source* next = nullptr;
+      for (auto& src : sources) {
+        if (!src.live) continue;
+        if (next == nullptr ||
+            (hints.newest_first ? src.rec.timestamp_ms > next->rec.timestamp_ms
+                                : src.rec.timestamp_ms < next->rec.timestamp_ms)) {
+          next = &src;
+        }
+      }
+      if (next == nullptr) break;
+      Status added = cross_account ? exec.add(next->rec, next->origin) : exec.add(next->rec);
+      if (!added.ok()) {
+        publish(exec.snapshot());
+        return finish(e, QueryStatus::kFailed, added.message());
+      }
       if (exec.done_early()) break;
+      if (Status st = pull(*next); !st.ok()) {
+        publish(exec.snapshot());
+        return finish(e, QueryStatus::kFailed, st.message());
+      }
       if (++n % kCheckEvery != 0) continue;
       if (e.cancel) {
         publish(exec.snapshot());
         return finish(e, QueryStatus::kCancelled, "");
+      }
+      if (sources.size() > 1 && opts.max_bytes_scanned != 0 &&
+          total_stats().bytes_scanned > opts.max_bytes_scanned) {
+        publish(exec.snapshot());
+        return finish(e, QueryStatus::kFailed,
+                      fmt::format("the query scanned more than {} bytes over all its accounts "
+                                  "(max_bytes_scanned)",
+                                  opts.max_bytes_scanned));
       }
       const int64_t now = clock->mono_ns();
       if (now > deadline) {
@@ -213,8 +291,12 @@ LogQueryService::LogQueryService(storage::LogStore* store, Clock* clock,
 LogQueryService::~LogQueryService() = default;
 
 Result<std::string> LogQueryService::start(QueryRequest request) {
-  if (request.groups.empty()) {
+  if (request.groups.empty() && request.account_groups.empty()) {
     return Status::invalid_argument("a query needs at least one log group (logGroupNames)");
+  }
+  if (!request.groups.empty() && !request.account_groups.empty()) {
+    return Status::invalid_argument(
+        "a query names its log groups either by name or by account, not both");
   }
   if (request.end_ms < request.start_ms) {
     return Status::invalid_argument(
@@ -227,11 +309,18 @@ Result<std::string> LogQueryService::start(QueryRequest request) {
   }
   ASSIGN_OR_RETURN(Query query, parse_query(request.query));
   // Unknown groups fail here, not later in the worker (CloudWatch: ResourceNotFoundException).
-  ASSIGN_OR_RETURN(auto groups, impl_->store->describe_groups(request.tenant, ""));
-  for (const auto& g : request.groups) {
-    bool found = std::any_of(groups.begin(), groups.end(),
-                             [&](const storage::LogGroupInfo& i) { return i.name == g; });
-    if (!found) return Status::not_found(fmt::format("log group \"{}\" does not exist", g));
+  for (const auto& src : Impl::sources_of(request)) {
+    ASSIGN_OR_RETURN(auto groups, impl_->store->describe_groups(src.tenant, ""));
+    for (const auto& g : src.groups) {
+      bool found = std::any_of(groups.begin(), groups.end(),
+                               [&](const storage::LogGroupInfo& i) { return i.name == g; });
+      if (found) continue;
+      if (src.tenant == request.tenant) {
+        return Status::not_found(fmt::format("log group \"{}\" does not exist", g));
+      }
+      return Status::not_found(
+          fmt::format("log group \"{}\" of account {} does not exist", g, src.tenant.account));
+    }
   }
   auto e = std::make_shared<Impl::Entry>();
   e->query = std::move(query);

@@ -9,6 +9,16 @@
 // (ResourceExhausted from start(): the caller answers 429 / LimitExceededException). Finished
 // queries are kept for `keep_ms` and then forgotten.
 //
+// Cross-account queries (CloudWatch cross-account observability, "Cross-account cross-Region
+// log analytics"): QueryRequest.account_groups names groups of several tenants. The service
+// scans each tenant's groups with its own scanner and merges the streams by timestamp (newest
+// first when the query asks for it), so row order matches a single-tenant scan; each record is
+// given to the execution with its RecordOrigin (@aws.account, @aws.region, @log
+// "<account>:<group>"). The service does not decide who may read which tenant: the caller
+// (the API layer, from the account links) has already done so. The scanned-bytes limit applies
+// to the sum over the tenants. Single-account queries (`groups`) take the same path with one
+// scanner and no origin.
+//
 // Thread safety: all methods are thread-safe. The destructor cancels running queries and joins.
 
 #include <cstdint>
@@ -27,9 +37,19 @@ enum class QueryStatus { kScheduled, kRunning, kComplete, kFailed, kCancelled, k
 // CloudWatch's spelling: "Scheduled", "Running", "Complete", "Failed", "Cancelled", "Timeout".
 std::string_view status_name(QueryStatus status);
 
-struct QueryRequest {
+// A log group of a given tenant (a cross-account query's group).
+struct QueryGroup {
   storage::Tenant tenant;
-  std::vector<std::string> groups;
+  std::string name;
+  bool operator==(const QueryGroup&) const = default;
+};
+
+struct QueryRequest {
+  storage::Tenant tenant;  // who runs the query (get / cancel / list see it under this tenant)
+  std::vector<std::string> groups;  // groups of `tenant` (a single-account query)
+  // A cross-account query: groups of any tenants, `tenant`'s own included. Exactly one of
+  // `groups` and `account_groups` is non-empty.
+  std::vector<QueryGroup> account_groups;
   int64_t start_ms = 0;  // inclusive
   int64_t end_ms = 0;    // inclusive (CloudWatch's endTime is inclusive)
   std::string query;
@@ -72,8 +92,8 @@ class LogQueryService {
   LogQueryService& operator=(const LogQueryService&) = delete;
 
   // Parses and schedules. InvalidArgument for a bad query (position and token named), a bad
-  // time range or no log group; NotFound for an unknown group; ResourceExhausted when
-  // max_queries are already running or waiting.
+  // time range, no log group or both group forms; NotFound for an unknown group (of any tenant);
+  // ResourceExhausted when max_queries are already running or waiting.
   Result<std::string> start(QueryRequest request);
   // NotFound for an unknown (or forgotten) id, or one of another tenant.
   Result<QueryState> get(const storage::Tenant& tenant, const std::string& id);

@@ -18,8 +18,25 @@ bool RecordEnv::lookup(std::string_view name, Value* out) const {
       return true;
     }
     if (name == "@log") {
-      *out = Value::view(r.log_group);
+      if (origin_ != nullptr) {
+        std::string log;
+        log.reserve(origin_->account.size() + 1 + r.log_group.size());
+        log.append(origin_->account).append(":").append(r.log_group);
+        *out = Value::string(std::move(log));
+      } else {
+        *out = Value::view(r.log_group);
+      }
       return true;
+    }
+    if (origin_ != nullptr && name.starts_with("@aws.")) {
+      if (name == "@aws.account") {
+        *out = Value::view(origin_->account);
+        return true;
+      }
+      if (name == "@aws.region") {
+        *out = Value::view(origin_->region);
+        return true;
+      }
     }
     if (name == "@ingestionTime") {
       *out = Value::time(r.ingestion_time_ms);

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "api/api_util.h"
 #include "auth/sigv4.h"
+#include "resources/account_links.h"
+#include "testing/temp_dir.h"
 
 namespace opsight::api {
 namespace {
@@ -156,6 +159,57 @@ TEST_F(AuthGateTest, ExpiredAndStoreFailures) {
   resp = g.check(broken);
   ASSERT_TRUE(resp.has_value());
   EXPECT_EQ(resp->status, 500);
+}
+
+TEST_F(AuthGateTest, SetsTheLinkedSourceAccounts) {
+  testing::TempDir dir{"auth_gate_links"};
+  auto meta = storage::meta::MetaStore::open(dir.file("meta.db"), &clock_);
+  ASSERT_TRUE(meta.ok());
+  resources::AccountLinks links(meta->get(), &clock_, 0);
+  ASSERT_TRUE(links.link("111122223333", "444455556666").ok());
+  ASSERT_TRUE(links.link("111122223333", "222233334444").ok());
+  ASSERT_TRUE(links.link("999988887777", "111122223333").ok());  // 1111... is a source there
+
+  AuthGateOptions o;
+  o.mode = AuthMode::kSigV4;
+  o.region = "eu-west-1";
+  o.clock = &clock_;
+  o.resolver = resolver();
+  o.links = &links;
+  AuthGate g(std::move(o));
+  HttpRequest r = request("/GetSamplingRules", "application/json", "{}");
+  r.linked_accounts = {"777777777777"};  // never taken from the client
+  ASSERT_FALSE(g.check(r).has_value());
+  EXPECT_EQ(r.account, "111122223333");
+  EXPECT_EQ(r.linked_accounts, (std::vector<std::string>{"222233334444", "444455556666"}));
+  auto tenants = request_tenants(r);
+  ASSERT_EQ(tenants.size(), 3u);
+  EXPECT_EQ(tenants[0], (storage::Tenant{"111122223333", "eu-west-1"}));
+  EXPECT_EQ(tenants[1], (storage::Tenant{"222233334444", "eu-west-1"}));
+  EXPECT_EQ(tenants[2], (storage::Tenant{"444455556666", "eu-west-1"}));
+
+  // A refused request and a health check get no links.
+  HttpRequest bad = request("/GetSamplingRules", "application/json", "{}", "");
+  bad.linked_accounts = {"777777777777"};
+  ASSERT_TRUE(g.check(bad).has_value());
+  EXPECT_TRUE(bad.linked_accounts.empty());
+  EXPECT_EQ(request_tenants(bad).size(), 1u);
+
+  // Unlinking shows on the next request (this gate's links are uncached).
+  ASSERT_TRUE(links.unlink("111122223333", "444455556666").ok());
+  HttpRequest again = request("/GetSamplingRules", "application/json", "{}");
+  ASSERT_FALSE(g.check(again).has_value());
+  EXPECT_EQ(again.linked_accounts, (std::vector<std::string>{"222233334444"}));
+}
+
+TEST_F(AuthGateTest, NoLinksMeansOnlyTheOwnTenant) {
+  auto g = gate(AuthMode::kSigV4);
+  HttpRequest r = request("/GetSamplingRules", "application/json", "{}");
+  ASSERT_FALSE(g.check(r).has_value());
+  EXPECT_TRUE(r.linked_accounts.empty());
+  auto tenants = request_tenants(r);
+  ASSERT_EQ(tenants.size(), 1u);
+  EXPECT_EQ(tenants[0], (storage::Tenant{"111122223333", "eu-west-1"}));
 }
 
 TEST(AuthModeTest, Parses) {

@@ -51,7 +51,7 @@ class CwOpsTest : public ::testing::Test {
     auto it = table_.find(op);
     EXPECT_NE(it, table_.end()) << op;
     if (it == table_.end()) return Status::not_found(op);
-    CwContext ctx{tenant ? *tenant : tenant_, clock_.now_ms()};
+    CwContext ctx{tenant ? *tenant : tenant_, clock_.now_ms(), {}};
     return it->second(ctx, json);
   }
   // The response of a call that must succeed, parsed.

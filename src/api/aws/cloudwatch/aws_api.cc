@@ -52,6 +52,7 @@ Result<std::string> run_operation(const AwsApiDeps& deps, const HttpRequest& req
                                   const CwOperation& op, std::string_view json) {
   CwContext ctx;
   ctx.tenant = request_tenant(req);
+  ctx.tenants = request_tenants(req);
   ctx.now_ms = (deps.clock != nullptr ? deps.clock : Clock::real())->now_ms();
   return op(ctx, json);
 }

@@ -15,6 +15,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "storage/metric_store.h"  // Tenant
@@ -24,6 +25,9 @@ namespace opsight::api::aws {
 struct CwContext {
   storage::Tenant tenant;  // the caller's account and the server's region
   int64_t now_ms = 0;
+  // The tenants the caller may read when it asks to span linked accounts (api_util.h
+  // request_tenants()): `tenant` first, then its linked source accounts. Empty = {tenant}.
+  std::vector<storage::Tenant> tenants;
 };
 
 // JSON 1.0 request text in, JSON 1.0 response text out ("{}" for operations without output).

@@ -36,6 +36,12 @@ constexpr size_t kMaxExtendedStatistics = 10;
 
 // InvalidArgument errors of the shared services carry no AWS code: CloudWatch calls them
 // InvalidParameterValue. Other codes (ResourceExhausted, Unavailable, ...) map by Status code.
+// The tenants a cross-account read may span: the caller's first, then its linked sources.
+std::vector<storage::Tenant> readable_tenants(const CwContext& ctx) {
+  if (ctx.tenants.empty()) return {ctx.tenant};
+  return ctx.tenants;
+}
+
 Status coded(const Status& st, std::string_view code = "InvalidParameterValue") {
   if (st.ok() || st.code() != Code::kInvalidArgument) return st;
   for (std::string_view known : {"InvalidParameterValue:", "MissingParameter:",
@@ -234,7 +240,7 @@ Result<std::string> get_metric_data(const MetricOpsDeps& d, const CwContext& ctx
       if (!member(doc.root, name)) return missing(name);
     }
   }
-  auto out = get_metric_data_json(*d.store, ctx.tenant, json, ctx.now_ms, d.math,
+  auto out = get_metric_data_json(*d.store, readable_tenants(ctx), json, ctx.now_ms, d.math,
                                   mm::TimestampFormat::kEpochSeconds);
   if (!out.ok()) return coded(out.status());
   return out;
@@ -414,7 +420,11 @@ Result<std::string> list_metrics(const MetricOpsDeps& d, const CwContext& ctx,
   }
   int64_t mint = ctx.now_ms - (recently ? kRecentlyActiveMs : kListMetricsWindowMs);
   int64_t maxt = ctx.now_ms + 2 * 3'600'000LL;
-  ASSIGN_OR_RETURN(auto q, d.store->querier(storage::QueryScope{{ctx.tenant}}, mint, maxt));
+  // A monitoring account lists its linked sources' metrics too when it asks
+  // (IncludeLinkedAccounts); OwningAccount then narrows to one of them.
+  storage::QueryScope scope{{ctx.tenant}};
+  if (include_linked) scope.tenants = readable_tenants(ctx);
+  ASSIGN_OR_RETURN(auto q, d.store->querier(scope, mint, maxt));
   auto set = q->select(true, storage::SelectHints{mint, maxt, 0, 0}, matchers);
 
   json::Writer w;

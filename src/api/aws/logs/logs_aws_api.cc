@@ -73,6 +73,13 @@ HttpResponse handle_logs_request(const LogsAwsDeps& deps, HttpRequest& req,
   auto args = LogsRequest::parse(*body);
   if (!args.ok()) return error_response(args.status(), request_id);
   logs_ops::Call call{deps, req, *args, *body, request_tenant(req), deps.logs.clock->now_ms()};
+  // Reads of one group named by the ARN of a linked source account act on that account.
+  if (operation == "GetLogEvents" || operation == "FilterLogEvents" ||
+      operation == "DescribeLogStreams") {
+    auto tenant = logs_ops::read_tenant(call);
+    if (!tenant.ok()) return error_response(tenant.status(), request_id);
+    call.tenant = std::move(*tenant);
+  }
   auto out = op->second(call);
   if (!out.ok()) return error_response(out.status(), request_id);
   HttpResponse r = HttpResponse::json(200, std::move(*out));

@@ -8,7 +8,10 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <map>
+#include <optional>
 
+#include "api/api_util.h"
 #include "api/aws/logs/logs_ops.h"
 #include "common/json_writer.h"
 #include "ingest/logs/log_batch.h"
@@ -168,24 +171,60 @@ Result<std::string> describe_log_groups(const Call& c) {
   if (prefix && pattern) {
     return invalid_parameter("specify logGroupNamePrefix or logGroupNamePattern, not both");
   }
-  ASSIGN_OR_RETURN(auto groups, c.deps.logs.logs->describe_groups(c.tenant, prefix.value_or("")));
-  if (pattern && !pattern->empty()) {
-    std::erase_if(groups, [&](const auto& g) { return !contains_ci(g.name, *pattern); });
+  // Cross-account observability: a monitoring account may list its linked source accounts'
+  // groups too (includeLinkedAccounts), optionally only some accounts (accountIdentifiers, which
+  // requires includeLinkedAccounts). Accounts that are not linked contribute nothing.
+  ASSIGN_OR_RETURN(auto include_linked, c.args.boolean("includeLinkedAccounts"));
+  ASSIGN_OR_RETURN(auto accounts, c.args.string_list("accountIdentifiers"));
+  if (!accounts.empty() && !include_linked.value_or(false)) {
+    return invalid_parameter("accountIdentifiers requires includeLinkedAccounts to be true");
   }
-  std::sort(groups.begin(), groups.end(),
-            [](const auto& a, const auto& b) { return a.name < b.name; });
+  if (accounts.size() > 20) {
+    return invalid_parameter(
+        fmt::format("{} accountIdentifiers given; at most 20 are allowed", accounts.size()));
+  }
+  std::vector<storage::Tenant> tenants{c.tenant};
+  if (include_linked.value_or(false)) tenants = request_tenants(c.http);
+  if (!accounts.empty()) {
+    std::erase_if(tenants, [&](const storage::Tenant& t) {
+      return std::find(accounts.begin(), accounts.end(), t.account) == accounts.end();
+    });
+  }
+  struct Listed {
+    storage::LogGroupInfo info;
+    size_t tenant = 0;  // index into tenants
+  };
+  std::vector<Listed> groups;
+  for (size_t t = 0; t < tenants.size(); t++) {
+    ASSIGN_OR_RETURN(auto gs, c.deps.logs.logs->describe_groups(tenants[t], prefix.value_or("")));
+    for (auto& g : gs) groups.push_back(Listed{std::move(g), t});
+  }
+  if (pattern && !pattern->empty()) {
+    std::erase_if(groups, [&](const auto& g) { return !contains_ci(g.info.name, *pattern); });
+  }
+  std::sort(groups.begin(), groups.end(), [&](const Listed& a, const Listed& b) {
+    if (a.info.name != b.info.name) return a.info.name < b.info.name;
+    return tenants[a.tenant].account < tenants[b.tenant].account;
+  });
   size_t begin = 0, end = 0;
   std::string next;
   RETURN_IF_ERROR(page(c, "limit", groups.size(), 50, 50, &begin, &end, &next));
-  ASSIGN_OR_RETURN(auto filters, c.deps.metric_filters->list_all(c.tenant));
+  std::vector<std::optional<std::map<std::string, std::vector<resources::MetricFilter>>>> filters(
+      tenants.size());
   json::Writer w;
   w.begin_object().key("logGroups").begin_array();
   for (size_t i = begin; i < end; i++) {
-    const auto& g = groups[i];
-    const std::string arn = log_group_arn(c.tenant, g.name);
+    const auto& g = groups[i].info;
+    const storage::Tenant& tenant = tenants[groups[i].tenant];
+    auto& tenant_filters = filters[groups[i].tenant];
+    if (!tenant_filters) {
+      ASSIGN_OR_RETURN(auto all, c.deps.metric_filters->list_all(tenant));
+      tenant_filters.emplace(all.begin(), all.end());
+    }
+    const std::string arn = log_group_arn(tenant, g.name);
     int64_t filter_count = 0;
-    for (const auto& [group, fs] : filters) {
-      if (group == g.name) filter_count = static_cast<int64_t>(fs.size());
+    if (auto it = tenant_filters->find(g.name); it != tenant_filters->end()) {
+      filter_count = static_cast<int64_t>(it->second.size());
     }
     w.begin_object().kv("logGroupName", g.name).kv("creationTime", g.creation_time_ms);
     if (g.retention_days != 0) w.kv("retentionInDays", static_cast<int64_t>(g.retention_days));

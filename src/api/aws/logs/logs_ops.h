@@ -38,6 +38,22 @@ Status require_group(const Call& c, std::string_view group);
 Status page(const Call& c, std::string_view limit_member, size_t total, int64_t default_limit,
             int64_t max_limit, size_t* begin, size_t* end, std::string* next);
 
+// --- cross-account reads (logs_cross_account.cc) ---
+// A log group of some tenant: the caller's own or a linked source account's.
+struct GroupRef {
+  storage::Tenant tenant;
+  std::string name;
+};
+// The group a logGroupIdentifier names for reading: a name (the caller's group), an ARN of the
+// caller's account, or an ARN of a source account linked to it (HttpRequest::linked_accounts,
+// same region). Any other ARN is NotFound "ResourceNotFoundException: The specified log group
+// does not exist." — the same answer whether or not the group exists, so an account learns
+// nothing about accounts not linked to it. Does not check that the group exists.
+Result<GroupRef> readable_group(const Call& c, std::string_view identifier);
+// The tenant a read of one group (GetLogEvents, FilterLogEvents, DescribeLogStreams) acts on:
+// that of the linked source account when logGroupIdentifier is its ARN, else c.tenant.
+Result<storage::Tenant> read_tenant(const Call& c);
+
 // --- operations ---
 Result<std::string> create_log_group(const Call& c);
 Result<std::string> delete_log_group(const Call& c);

@@ -15,7 +15,16 @@ namespace {
 constexpr int64_t kMaxStartQueryLimit = 10'000;
 
 std::string_view first_group(const query::insights::QueryState& s) {
+  if (!s.request.account_groups.empty()) return s.request.account_groups[0].name;
   return s.request.groups.empty() ? std::string_view() : std::string_view(s.request.groups[0]);
+}
+
+bool names_group(const query::insights::QueryRequest& r, std::string_view group) {
+  return std::find(r.groups.begin(), r.groups.end(), group) != r.groups.end() ||
+         std::any_of(r.account_groups.begin(), r.account_groups.end(),
+                     [&](const query::insights::QueryGroup& g) {
+                       return g.tenant == r.tenant && g.name == group;
+                     });
 }
 
 }  // namespace
@@ -33,19 +42,32 @@ Result<std::string> start_query(const Call& c) {
   q.tenant = c.tenant;
   if (one) q.groups.push_back(*one);
   for (auto& n : names) q.groups.push_back(std::move(n));
-  for (auto& id : ids) {
-    if (id.starts_with("arn:")) {
-      ASSIGN_OR_RETURN(auto g, group_of_arn(c.tenant, id));
-      q.groups.push_back(std::move(g));
+  // logGroupIdentifiers may name groups of linked source accounts (cross-account
+  // observability): then the query is cross-account and every row names its account.
+  std::vector<GroupRef> refs;
+  for (const auto& id : ids) {
+    ASSIGN_OR_RETURN(auto ref, readable_group(c, id));
+    refs.push_back(std::move(ref));
+  }
+  const bool cross_account = std::any_of(refs.begin(), refs.end(),
+                                         [&](const GroupRef& r) { return r.tenant != c.tenant; });
+  for (auto& r : refs) {
+    if (cross_account) {
+      q.account_groups.push_back({std::move(r.tenant), std::move(r.name)});
     } else {
-      q.groups.push_back(std::move(id));
+      q.groups.push_back(std::move(r.name));
     }
   }
-  if (q.groups.size() > 50) {
+  const size_t group_count = q.groups.size() + q.account_groups.size();
+  if (group_count > 50) {
     return invalid_parameter(
-        fmt::format("{} log groups given; at most 50 are allowed", q.groups.size()));
+        fmt::format("{} log groups given; at most 50 are allowed", group_count));
   }
   for (const auto& g : q.groups) RETURN_IF_ERROR(require_group(c, g));
+  for (const auto& g : q.account_groups) {
+    Call owner{c.deps, c.http, c.args, c.body, g.tenant, c.now_ms};
+    RETURN_IF_ERROR(require_group(owner, g.name));
+  }
   // StartQuery's times are epoch seconds; endTime is inclusive (the whole second).
   ASSIGN_OR_RETURN(auto start, c.args.integer("startTime"));
   ASSIGN_OR_RETURN(auto end, c.args.integer("endTime"));
@@ -119,10 +141,7 @@ Result<std::string> describe_queries(const Call& c) {
   auto all = c.deps.logs.queries->list(c.tenant);
   std::erase_if(all, [&](const query::insights::QueryState& s) {
     if (status && query::insights::status_name(s.status) != *status) return true;
-    if (group && std::find(s.request.groups.begin(), s.request.groups.end(), *group) ==
-                     s.request.groups.end()) {
-      return true;
-    }
+    if (group && !names_group(s.request, *group)) return true;
     return false;
   });
   size_t begin = 0, end = 0;
