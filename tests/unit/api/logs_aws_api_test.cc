@@ -8,12 +8,8 @@
 #include <memory>
 #include <string>
 
-#include "api/aws/logs/metric_filter_engine.h"
+#include "api/logs_aws_stack.h"
 #include "common/clock.h"
-#include "storage/logstore/store.h"
-#include "storage/meta/meta_store.h"
-#include "storage/tsdb/db.h"
-#include "testing/temp_dir.h"
 
 namespace opsight::api::aws {
 namespace {
@@ -31,46 +27,9 @@ struct Reply {
 
 class LogsAwsApiTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    storage::logstore::Options lo;
-    lo.dir = dir_.file("logs");
-    lo.clock = &clock_;
-    lo.background = false;
-    lo.wal_sync = storage::wal::SyncPolicy::kInterval;
-    auto logs = storage::logstore::Store::open(lo);
-    ASSERT_TRUE(logs.ok()) << logs.status().to_string();
-    logs_ = std::move(*logs);
-    storage::tsdb::Options mo;
-    mo.dir = dir_.file("metrics");
-    mo.clock = &clock_;
-    mo.background = false;
-    mo.wal_sync = storage::wal::SyncPolicy::kInterval;
-    auto db = storage::tsdb::Db::open(mo);
-    ASSERT_TRUE(db.ok()) << db.status().to_string();
-    metrics_ = std::move(*db);
-    auto meta = storage::meta::MetaStore::open(dir_.file("meta.db"), &clock_);
-    ASSERT_TRUE(meta.ok());
-    meta_ = std::move(*meta);
-    queries_ = std::make_unique<query::insights::LogQueryService>(logs_.get(), &clock_);
-    tags_ = std::make_unique<resources::TagStore>(meta_.get());
-    filters_ = std::make_unique<resources::MetricFilterStore>(meta_.get(), &clock_);
-    engine_ = std::make_unique<MetricFilterEngine>(filters_.get());
-    definitions_ = std::make_unique<resources::QueryDefinitionStore>(meta_.get());
-    deps_.logs.logs = logs_.get();
-    deps_.logs.metrics = metrics_.get();
-    deps_.logs.queries = queries_.get();
-    deps_.logs.clock = &clock_;
-    deps_.logs.metric_filters = engine_.get();
-    deps_.tags = tags_.get();
-    deps_.metric_filters = filters_.get();
-    deps_.query_definitions = definitions_.get();
-  }
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(stack_.open(dir_, &clock_)); }
 
-  void TearDown() override {
-    queries_.reset();
-    (void)logs_->close();
-    (void)metrics_->close();
-  }
+  void TearDown() override { stack_.close(); }
 
   Reply call(std::string_view op, std::string body,
              std::vector<std::pair<std::string, std::string>> headers = {}) {
@@ -81,7 +40,7 @@ class LogsAwsApiTest : public ::testing::Test {
     req.headers = std::move(headers);
     req.headers.emplace_back("content-type", "application/x-amz-json-1.1");
     req.headers.emplace_back("x-amz-target", "Logs_20140328." + std::string(op));
-    HttpResponse r = handle_logs_request(deps_, req, op);
+    HttpResponse r = handle_logs_request(stack_.deps, req, op);
     Reply out;
     out.status = r.status;
     out.body = r.body;
@@ -136,7 +95,7 @@ class LogsAwsApiTest : public ::testing::Test {
   // Samples of the series with __name__ = name (and the extra label, if given).
   std::vector<storage::Sample> samples(const std::string& name,
                                        std::pair<std::string, std::string> label = {}) {
-    auto q = metrics_->querier(storage::QueryScope{}, 0, kNow + 3'600'000);
+    auto q = stack_.metrics->querier(storage::QueryScope{}, 0, kNow + 3'600'000);
     EXPECT_TRUE(q.ok());
     std::vector<storage::Matcher> m{storage::Matcher::equal("__name__", name)};
     if (!label.first.empty()) m.push_back(storage::Matcher::equal(label.first, label.second));
@@ -151,15 +110,7 @@ class LogsAwsApiTest : public ::testing::Test {
 
   testing::TempDir dir_{"logs_aws_api"};
   ManualClock clock_{kNow};
-  std::unique_ptr<storage::logstore::Store> logs_;
-  std::unique_ptr<storage::tsdb::Db> metrics_;
-  std::unique_ptr<storage::meta::MetaStore> meta_;
-  std::unique_ptr<query::insights::LogQueryService> queries_;
-  std::unique_ptr<resources::TagStore> tags_;
-  std::unique_ptr<resources::MetricFilterStore> filters_;
-  std::unique_ptr<MetricFilterEngine> engine_;
-  std::unique_ptr<resources::QueryDefinitionStore> definitions_;
-  LogsAwsDeps deps_;
+  LogsAwsStack stack_;
   std::vector<std::unique_ptr<simdjson::dom::parser>> parsers_;
 };
 
@@ -441,7 +392,7 @@ TEST_F(LogsAwsApiTest, InsightsQueriesAndDefinitions) {
                          R"(,"queryString":"filter @message like /ERROR/ | stats count() as n"})");
   const std::string id = str(started.json["queryId"]);
   ASSERT_FALSE(id.empty());
-  ASSERT_TRUE(queries_->wait(storage::Tenant{}, id, 60'000).ok());
+  ASSERT_TRUE(stack_.queries->wait(storage::Tenant{}, id, 60'000).ok());
   Reply results = ok("GetQueryResults", R"({"queryId":")" + id + R"("})");
   EXPECT_EQ(str(results.json["status"]), "Complete");
   ASSERT_EQ(len(results.json["results"]), 1u);
@@ -516,7 +467,7 @@ TEST_F(LogsAwsApiTest, TenantsAreIsolated) {
   HttpRequest req;
   req.account = "222222222222";
   req.body = R"({"logGroupName":"/mine"})";
-  HttpResponse r = handle_logs_request(deps_, req, "ListTagsLogGroup");
+  HttpResponse r = handle_logs_request(stack_.deps, req, "ListTagsLogGroup");
   EXPECT_EQ(r.status, 400);
   EXPECT_NE(r.body.find("ResourceNotFoundException"), std::string::npos);
 }

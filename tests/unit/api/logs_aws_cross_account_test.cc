@@ -9,13 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "api/aws/logs/logs_aws_api.h"
-#include "api/aws/logs/metric_filter_engine.h"
+#include "api/logs_aws_stack.h"
 #include "common/clock.h"
-#include "storage/logstore/store.h"
-#include "storage/meta/meta_store.h"
-#include "storage/tsdb/db.h"
-#include "testing/temp_dir.h"
 
 namespace opsight::api::aws {
 namespace {
@@ -40,38 +35,7 @@ struct Reply {
 class LogsAwsCrossAccountTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    storage::logstore::Options lo;
-    lo.dir = dir_.file("logs");
-    lo.clock = &clock_;
-    lo.background = false;
-    lo.wal_sync = storage::wal::SyncPolicy::kInterval;
-    auto logs = storage::logstore::Store::open(lo);
-    ASSERT_TRUE(logs.ok()) << logs.status().to_string();
-    logs_ = std::move(*logs);
-    storage::tsdb::Options mo;
-    mo.dir = dir_.file("metrics");
-    mo.clock = &clock_;
-    mo.background = false;
-    mo.wal_sync = storage::wal::SyncPolicy::kInterval;
-    auto db = storage::tsdb::Db::open(mo);
-    ASSERT_TRUE(db.ok()) << db.status().to_string();
-    metrics_ = std::move(*db);
-    auto meta = storage::meta::MetaStore::open(dir_.file("meta.db"), &clock_);
-    ASSERT_TRUE(meta.ok());
-    meta_ = std::move(*meta);
-    queries_ = std::make_unique<query::insights::LogQueryService>(logs_.get(), &clock_);
-    tags_ = std::make_unique<resources::TagStore>(meta_.get());
-    filters_ = std::make_unique<resources::MetricFilterStore>(meta_.get(), &clock_);
-    engine_ = std::make_unique<MetricFilterEngine>(filters_.get());
-    definitions_ = std::make_unique<resources::QueryDefinitionStore>(meta_.get());
-    deps_.logs.logs = logs_.get();
-    deps_.logs.metrics = metrics_.get();
-    deps_.logs.queries = queries_.get();
-    deps_.logs.clock = &clock_;
-    deps_.logs.metric_filters = engine_.get();
-    deps_.tags = tags_.get();
-    deps_.metric_filters = filters_.get();
-    deps_.query_definitions = definitions_.get();
+    ASSERT_NO_FATAL_FAILURE(stack_.open(dir_, &clock_));
 
     for (const auto& [account, group] :
          {std::pair{kM, "/m/app"}, std::pair{kS, "/s/app"}, std::pair{kU, "/u/app"}}) {
@@ -84,11 +48,7 @@ class LogsAwsCrossAccountTest : public ::testing::Test {
     put(kU, "/u/app", {{kNow - 3000, "u1"}});
   }
 
-  void TearDown() override {
-    queries_.reset();
-    (void)logs_->close();
-    (void)metrics_->close();
-  }
+  void TearDown() override { stack_.close(); }
 
   Reply call(const std::string& account, std::string_view op, std::string body) {
     HttpRequest req;
@@ -100,7 +60,7 @@ class LogsAwsCrossAccountTest : public ::testing::Test {
     if (account == kM) req.linked_accounts = {kS};
     req.headers.emplace_back("content-type", "application/x-amz-json-1.1");
     req.headers.emplace_back("x-amz-target", "Logs_20140328." + std::string(op));
-    HttpResponse r = handle_logs_request(deps_, req, op);
+    HttpResponse r = handle_logs_request(stack_.deps, req, op);
     Reply out;
     out.status = r.status;
     out.body = r.body;
@@ -140,7 +100,8 @@ class LogsAwsCrossAccountTest : public ::testing::Test {
                            std::to_string(kNow / 1000) + R"(,"queryString":")" + text + "\"}");
     std::string_view id;
     EXPECT_EQ(started.json["queryId"].get(id), simdjson::SUCCESS);
-    EXPECT_TRUE(queries_->wait(storage::Tenant{account, kRegion}, std::string(id), 60'000).ok());
+    EXPECT_TRUE(
+        stack_.queries->wait(storage::Tenant{account, kRegion}, std::string(id), 60'000).ok());
     Reply results = ok(account, "GetQueryResults", R"({"queryId":")" + std::string(id) + "\"}");
     std::vector<std::map<std::string, std::string>> rows;
     for (auto row : results.json["results"].get_array()) {
@@ -164,15 +125,7 @@ class LogsAwsCrossAccountTest : public ::testing::Test {
 
   testing::TempDir dir_{"logs_aws_cross_account"};
   ManualClock clock_{kNow};
-  std::unique_ptr<storage::logstore::Store> logs_;
-  std::unique_ptr<storage::tsdb::Db> metrics_;
-  std::unique_ptr<storage::meta::MetaStore> meta_;
-  std::unique_ptr<query::insights::LogQueryService> queries_;
-  std::unique_ptr<resources::TagStore> tags_;
-  std::unique_ptr<resources::MetricFilterStore> filters_;
-  std::unique_ptr<MetricFilterEngine> engine_;
-  std::unique_ptr<resources::QueryDefinitionStore> definitions_;
-  LogsAwsDeps deps_;
+  LogsAwsStack stack_;
   std::vector<std::unique_ptr<simdjson::dom::parser>> parsers_;
 };
 
