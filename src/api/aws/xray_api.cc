@@ -113,15 +113,9 @@ HttpResponse xray_ok(std::string body) {
 
 HttpResponse xray_error(const Status& st) {
   aws::AwsError e = aws::to_aws_error(st, aws::kXrayErrors);
-  bool prefixed = e.message.size() != st.message().size();
-  // Every X-Ray error code ends in "Exception"; a message such as "GetTraceSummaries: ..." names
-  // the operation, not a code: keep the service default and the whole message.
-  if (prefixed && !e.code.ends_with("Exception")) {
-    e.code = aws::to_aws_error(Status(st.code(), ""), aws::kXrayErrors).code;
-    e.message = st.message();
-    prefixed = false;
-  }
-  if (st.code() == Code::kResourceExhausted && !prefixed) {
+  // An overloaded store (no code of its own in the message) is X-Ray's throttling answer.
+  const bool coded = e.message.size() != st.message().size();
+  if (st.code() == Code::kResourceExhausted && !coded) {
     e.code = "ThrottledException";
     e.http_status = 429;
   } else if (st.code() == Code::kUnimplemented) {

@@ -49,5 +49,4 @@ Status decode_put_metric_data(std::string_view json, int64_t now_ms, MetricBatch
 // Exposed for the other AWS decoders and tests.
 Result<int64_t> parse_iso8601_ms(std::string_view s);
 
-
 }  // namespace opsight::ingest::aws

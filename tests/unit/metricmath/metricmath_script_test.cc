@@ -30,24 +30,13 @@
 #include "common/time_util.h"
 #include "metricmath/metricmath_test_util.h"
 #include "query/metricmath/json_codec.h"
+#include "testing/script_text.h"
 
 namespace opsight::query::metricmath::testing {
 namespace {
 
-std::string trim(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t\r");
-  if (b == std::string_view::npos) return "";
-  size_t e = s.find_last_not_of(" \t\r");
-  return std::string(s.substr(b, e - b + 1));
-}
-
-std::vector<std::string> split_ws(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  std::string w;
-  while (in >> w) out.push_back(w);
-  return out;
-}
+using ::opsight::testing::split_ws;
+using ::opsight::testing::trim;
 
 bool almost_equal(double a, double b) {
   if (a == b) return true;

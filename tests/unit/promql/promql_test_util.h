@@ -28,45 +28,15 @@
 #include "common/clock.h"
 #include "query/promql/engine.h"
 #include "storage/tsdb/db.h"
+#include "testing/any_time_tsdb.h"
 #include "testing/temp_dir.h"
 
 namespace opsight::query::promql::testing {
 
 using TempDir = ::opsight::testing::TempDir;
 
-// A Db that takes samples at any time (the clock sits at 0, the windows span centuries).
-class TestStore {
- public:
-  TestStore() : clock_(0) { reset(); }
-  void reset() {
-    db_.reset();
-    storage::tsdb::Options o;
-    o.dir = dir_.path() + "/metrics" + std::to_string(generation_++);
-    o.clock = &clock_;
-    o.background = false;
-    o.wal_sync = storage::wal::SyncPolicy::kInterval;
-    o.out_of_order_window_ms = 10'000'000'000'000;
-    o.future_window_ms = 10'000'000'000'000;
-    o.retention_ms = 20'000'000'000'000;
-    auto db = storage::tsdb::Db::open(o);
-    EXPECT_TRUE(db.ok()) << db.status().to_string();
-    if (db.ok()) db_ = std::move(*db);
-  }
-  storage::tsdb::Db& db() { return *db_; }
-  Status append(const Labels& l, const std::vector<storage::Sample>& samples) {
-    auto app = db_->appender(storage::Tenant{});
-    std::vector<storage::SampleError> errors;
-    RETURN_IF_ERROR(app->append(l, samples, &errors));
-    if (!errors.empty()) return errors[0].status;
-    return app->commit();
-  }
-
- private:
-  TempDir dir_;
-  ManualClock clock_;
-  int generation_ = 0;
-  std::unique_ptr<storage::tsdb::Db> db_;
-};
+// A Db that takes samples at any time.
+using TestStore = ::opsight::testing::AnyTimeTsdb;
 
 // Runs a script; every failed expectation is reported through GoogleTest with its line.
 void run_script(const std::string& name, const std::string& text,
