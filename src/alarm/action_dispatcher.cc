@@ -49,6 +49,7 @@ std::string delivery_doc(const Delivery& d) {
   w.end_array();
   w.kv("timeoutMs", d.timeout_ms).kv("dedupKey", d.dedup_key);
   w.kv("state", state_name(d.state)).kv("stateTs", d.state_ts_ms).kv("error", d.error);
+  if (!d.owner.empty()) w.kv("owner", d.owner).kv("ownerData", d.owner_data);
   w.end_object();
   return w.take();
 }
@@ -59,7 +60,7 @@ Result<Delivery> parse_delivery_doc(std::string_view json) {
   ASSIGN_OR_RETURN(dom::object obj, jsonu::parse_object(parser, padded, json, "delivery"));
   Delivery d;
   std::optional<std::string> account, region, name, type, action, tname, ttype, url, body, dedup,
-      state, error;
+      state, error, owner, owner_data;
   std::optional<int64_t> timeout, ts;
   RETURN_IF_ERROR(jsonu::get_string(obj, "account", &account));
   RETURN_IF_ERROR(jsonu::get_string(obj, "region", &region));
@@ -73,6 +74,8 @@ Result<Delivery> parse_delivery_doc(std::string_view json) {
   RETURN_IF_ERROR(jsonu::get_string(obj, "dedupKey", &dedup));
   RETURN_IF_ERROR(jsonu::get_string(obj, "state", &state));
   RETURN_IF_ERROR(jsonu::get_string(obj, "error", &error));
+  RETURN_IF_ERROR(jsonu::get_string(obj, "owner", &owner));
+  RETURN_IF_ERROR(jsonu::get_string(obj, "ownerData", &owner_data));
   RETURN_IF_ERROR(jsonu::get_int(obj, "timeoutMs", &timeout));
   RETURN_IF_ERROR(jsonu::get_int(obj, "stateTs", &ts));
   d.tenant = {account.value_or(""), region.value_or("")};
@@ -86,6 +89,8 @@ Result<Delivery> parse_delivery_doc(std::string_view json) {
   d.dedup_key = dedup.value_or("");
   d.state = parse_state(state.value_or("")).value_or(StateValue::kAlarm);
   d.error = error.value_or("");
+  d.owner = owner.value_or("");
+  d.owner_data = owner_data.value_or("");
   d.timeout_ms = timeout.value_or(10'000);
   d.state_ts_ms = ts.value_or(0);
   dom::element headers;
@@ -161,9 +166,28 @@ int64_t ActionDispatcher::next_due_ms() const {
   return next;
 }
 
+int64_t ActionDispatcher::add_listener(DeliveryListener listener) {
+  std::lock_guard<std::mutex> lock(listeners_mu_);
+  const int64_t id = next_listener_id_++;
+  listeners_[id] = std::move(listener);
+  return id;
+}
+
+void ActionDispatcher::remove_listener(int64_t id) {
+  std::lock_guard<std::mutex> lock(listeners_mu_);
+  listeners_.erase(id);
+}
+
 void ActionDispatcher::record(const Item& item, bool ok, int http_status,
                               const std::string& error) {
   const Delivery& d = item.d;
+  {
+    DeliveryResult result{ok, item.attempts, http_status, ok ? std::string() : error,
+                          options_.clock->now_ms()};
+    std::lock_guard<std::mutex> lock(listeners_mu_);
+    for (const auto& [id, listener] : listeners_) listener(d, result);
+  }
+  if (!d.owner.empty()) return;  // not an alarm action: no alarm history
   HistoryItem h;
   h.tenant = d.tenant;
   h.alarm_name = d.alarm_name;

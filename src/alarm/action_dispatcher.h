@@ -13,6 +13,10 @@
 //   row is removed.
 // - start() runs run_due() on one thread whenever something is due (or every second); tests
 //   call run_due() themselves with a ManualClock and never start the thread.
+// - Other subsystems deliver through the same outbox: a Delivery with a non-empty `owner` (e.g.
+//   "incident", aiops/respond/incident_notifier.h) is retried and persisted the same way, but its
+//   final result is not an alarm history item; it goes to the listeners (add_listener), which
+//   see every final result (alarm deliveries too).
 //
 // Thread safety: all public methods are thread-safe.
 
@@ -55,7 +59,25 @@ struct Delivery {
   // Non-empty: the action could not be resolved (unknown target, ...): recorded as failed
   // without a request.
   std::string error;
+  // "" = an alarm action (the result becomes alarm history). Otherwise the subsystem that
+  // enqueued it; its result goes only to the listeners. `owner_data` is that subsystem's opaque
+  // context (e.g. JSON), persisted with the delivery.
+  std::string owner;
+  std::string owner_data;
 };
+
+// The final result of one delivery (after the last attempt).
+struct DeliveryResult {
+  bool ok = false;
+  int64_t attempts = 0;
+  int http_status = 0;  // 0 = no HTTP answer
+  std::string error;    // "" when ok
+  int64_t time_ms = 0;  // when the result was known
+};
+
+// Called from the thread running run_due(), without the dispatcher's state lock. It must not
+// call add_listener / remove_listener.
+using DeliveryListener = std::function<void(const Delivery&, const DeliveryResult&)>;
 
 std::string delivery_doc(const Delivery& d);
 Result<Delivery> parse_delivery_doc(std::string_view json);
@@ -85,6 +107,12 @@ class ActionDispatcher {
   // Earliest next attempt, or INT64_MAX when nothing is pending.
   int64_t next_due_ms() const;
 
+  // Registers a listener for every final result; returns its id. Register before start() (or
+  // the first run_due()) so results of deliveries reloaded from the outbox are seen.
+  int64_t add_listener(DeliveryListener listener);
+  // After it returns the listener is not running and is never called again.
+  void remove_listener(int64_t id);
+
   void start();
   void stop();
 
@@ -106,6 +134,10 @@ class ActionDispatcher {
   bool stop_ = false;              // guarded by mu_
   bool kick_ = false;              // guarded by mu_
   std::thread thread_;
+  // Held while listeners run, so remove_listener() waits for a running call.
+  std::mutex listeners_mu_;
+  std::map<int64_t, DeliveryListener> listeners_;  // guarded by listeners_mu_
+  int64_t next_listener_id_ = 1;                   // guarded by listeners_mu_
 };
 
 }  // namespace opsight::alarm

@@ -10,8 +10,10 @@
 #include "cli/accounts_commands.h"
 #include "cli/alarm_commands.h"
 #include "cli/anomaly_command.h"
+#include "cli/change_commands.h"
 #include "cli/commands.h"
 #include "cli/demo_command.h"
+#include "cli/incident_commands.h"
 #include "cli/keys_commands.h"
 #include "cli/logs_commands.h"
 #include "cli/patterns_command.h"
@@ -74,6 +76,8 @@ int main(int argc, char** argv) {
   opsight::cli::add_patterns_command(app);
   opsight::cli::add_anomaly_command(app);
   opsight::cli::add_alarm_commands(app, &server_url);
+  opsight::cli::add_incident_commands(app, &server_url);
+  opsight::cli::add_change_commands(app, &server_url);
   opsight::cli::add_logs_commands(app, &server_url);
   opsight::cli::add_xray_commands(app, &server_url);
   opsight::cli::add_demo_command(app);

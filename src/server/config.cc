@@ -11,6 +11,7 @@
 
 #include "common/time_util.h"
 #include "net/listen_address.h"
+#include "server/respond_config.h"
 
 namespace opsight::server {
 
@@ -150,6 +151,12 @@ Setter webhooks(std::vector<WebhookReceiverConfig>* out) {
   };
 }
 
+// incidents.notify, runbooks and summarizer are read by parse_respond_config (respond_config.h)
+// after the walk; the walk only accepts them.
+Setter respond_section() {
+  return [](const YAML::Node&, const std::string&) { return OkStatus(); };
+}
+
 }  // namespace
 
 Status parse_config_yaml(std::string_view yaml, ServerConfig* cfg) {
@@ -264,6 +271,21 @@ Status parse_config_yaml(std::string_view yaml, ServerConfig* cfg) {
       {"syslog", nested({{"udp_listen", str(&cfg->syslog.udp_listen)},
                          {"tcp_listen", str(&cfg->syslog.tcp_listen)},
                          {"max_connections", integer(&cfg->syslog.max_connections)}})},
+      {"events", nested({{"retention", duration(&cfg->aiops.events_retention_ms)}})},
+      {"incidents", nested({{"window", duration(&cfg->aiops.correlation.window_ms)},
+                            {"max_hops", integer(&cfg->aiops.correlation.max_hops)},
+                            {"quiet_period", duration(&cfg->aiops.incident_quiet_period_ms)},
+                            {"retention", duration(&cfg->aiops.incident_retention_ms)},
+                            {"notify", respond_section()}})},
+      {"investigations",
+       nested({{"retention", duration(&cfg->aiops.investigation_retention_ms)},
+               {"deadline", duration(&cfg->aiops.investigation_deadline_ms)},
+               {"max_spans", integer(&cfg->aiops.investigation_max_spans)}})},
+      {"watchers", nested({{"red", boolean(&cfg->aiops.watch_red)},
+                           {"logs", boolean(&cfg->aiops.watch_logs)},
+                           {"interval", duration(&cfg->aiops.watch_interval_ms)}})},
+      {"runbooks", respond_section()},
+      {"summarizer", respond_section()},
       {"limits", nested({{"max_request_bytes", size(&cfg->limits.max_request_bytes)},
                          {"max_decoded_bytes", size(&cfg->limits.max_decoded_bytes)},
                          {"max_series_per_request", integer(&cfg->limits.max_series_per_request)},
@@ -275,6 +297,7 @@ Status parse_config_yaml(std::string_view yaml, ServerConfig* cfg) {
   };
   try {
     RETURN_IF_ERROR(walk(root, "", setters));
+    ASSIGN_OR_RETURN(cfg->aiops.respond, parse_respond_config(root));
     return collect::validate_scrape_settings(cfg->scrape);
   } catch (const YAML::Exception& e) {
     return Status::invalid_argument(std::string("config: ") + e.what());

@@ -15,6 +15,7 @@
 #include "ingest/logs/log_batch.h"
 #include "ingest/metric_batch.h"
 #include "ingest/traces/otlp_traces_model.h"
+#include "server/aiops_config.h"
 #include "storage/metric_store.h"
 
 namespace opsight::server {
@@ -155,6 +156,7 @@ struct ServerConfig {
   OtlpGrpcConfig otlp_grpc;
   PromqlConfig promql;
   AlarmsConfig alarms;
+  AiopsConfig aiops;  // events, incidents, investigations, watchers, runbooks, summarizer
   TracesConfig traces;
   ingest::Limits limits;
   int64_t shutdown_drain_ms = 10'000;

@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 #include <pthread.h>
+#include <algorithm>
 #include <csignal>
 
 #include "alarm/alarm_service.h"
@@ -44,6 +45,7 @@
 #include "resources/dashboards.h"
 #include "rules/manager.h"
 #include "rules/notifier.h"
+#include "server/aiops_services.h"
 #include "server/anomaly_bands.h"
 #include "server/process_metrics.h"
 #include "server/syslog_listener.h"
@@ -140,6 +142,7 @@ class ServerImpl final : public Server {
     log::info("opsight listening on http://{}:{} (data in {})",
               cfg_.http.listen.substr(0, cfg_.http.listen.rfind(':')), http_->port(),
               cfg_.data_dir);
+    aiops_->start();
     ready_ = true;
     return OkStatus();
   }
@@ -164,6 +167,7 @@ class ServerImpl final : public Server {
     if (push_) push_->stop();
     if (rules_) rules_->stop();    // before the store closes: evaluations write to it
     if (alarms_) alarms_->stop();  // before the store closes: evaluations read it
+    if (aiops_) aiops_->stop();    // after the alarms (their sink feeds it), before the stores
     if (notifier_) notifier_->stop();
     log_queries_.reset();  // cancels running queries before the store closes
     if (span_metrics_writer_) span_metrics_writer_->stop();
@@ -239,9 +243,42 @@ class ServerImpl final : public Server {
     o.data_source = alarm::metric_math_data_source(metrics_.get(), metric_math_options());
     o.history_retention_ms = cfg_.alarms.history_retention_ms;
     o.evaluation_delay_ms = cfg_.alarms.evaluation_delay_ms;
+    RETURN_IF_ERROR(open_aiops());
+    o.event_sink = aiops_->alarm_event_sink();
     ASSIGN_OR_RETURN(alarms_, alarm::AlarmService::open(meta_.get(), std::move(o)));
+    aiops_->attach_dispatcher(&alarms_->dispatcher());  // before the dispatcher's thread starts
     alarms_->start();
     return OkStatus();
+  }
+
+  // Events, incidents, investigations, watchers and responses (server/aiops_services.h).
+  Status open_aiops() {
+    AiopsStores st;
+    st.metrics = metrics_.get();
+    st.logs = logs_.get();
+    st.traces = traces_.get();
+    st.data_dir = cfg_.data_dir;
+    st.external_url = cfg_.external_url;
+    st.tenants = [this] { return watched_tenants(); };
+    ASSIGN_OR_RETURN(aiops_, AiopsServices::open(cfg_.aiops, std::move(st)));
+    return OkStatus();
+  }
+
+  // The default account, and every account with an active access key, in the server's region.
+  std::vector<storage::Tenant> watched_tenants() {
+    storage::Tenant base;
+    if (!cfg_.region.empty()) base.region = cfg_.region;
+    std::vector<storage::Tenant> out{base};
+    if (!keys_) return out;
+    auto keys = keys_->list();
+    if (!keys.ok()) return out;
+    for (const auth::AccessKeyInfo& k : *keys) {
+      if (k.status != auth::KeyStatus::kActive) continue;
+      storage::Tenant t = base;
+      t.account = k.account;
+      if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(std::move(t));
+    }
+    return out;
   }
 
   // What the X-Ray front ends share: the sampling service, the trace store, and span metrics
@@ -400,6 +437,7 @@ class ServerImpl final : public Server {
     api::register_metrics_query_api(router_, q);
     api::register_metrics_data_api(router_, q, metric_math_options());
     api::register_alarms_api(router_, api::AlarmsDeps{alarms_.get(), clock});
+    aiops_->register_routes(router_);
     api::register_series_api(router_, metrics_.get(), clock);
     api::PromQueryDeps pq{metrics_.get(), clock, {}};
     pq.engine.lookback_delta_ms = cfg_.promql.lookback_delta_ms;
@@ -493,6 +531,7 @@ class ServerImpl final : public Server {
   std::unique_ptr<alarm::AnomalyDetectorService> anomaly_detectors_;
   std::unique_ptr<resources::DashboardService> dashboards_;
   std::unique_ptr<alarm::AlarmService> alarms_;
+  std::unique_ptr<AiopsServices> aiops_;  // after alarms_: destroyed before the dispatcher
   std::unique_ptr<XrayListener> xray_;
   std::unique_ptr<rules::Notifier> notifier_;
   std::unique_ptr<rules::Manager> rules_;
