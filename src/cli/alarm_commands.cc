@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/input_file.h"
+#include "cli/server_call.h"
 #include "common/json_writer.h"
 #include "net/http_client.h"
 
@@ -20,71 +21,10 @@ namespace dom = simdjson::dom;
 
 constexpr std::string_view kBase = "/api/v1/alarms";
 
-[[noreturn]] void fail(const std::string& msg) {
-  std::fprintf(stderr, "opsight: %s\n", msg.c_str());
-  std::exit(1);
-}
-
-// Calls the server; on a non-2xx answer exits 1 with "<code>: <message>" from the error body.
-std::string call(const std::string& method, const std::string& url, const std::string& body = "") {
-  std::vector<std::pair<std::string, std::string>> headers;
-  if (!body.empty()) headers.emplace_back("Content-Type", "application/json");
-  auto r = net::http_request(method, url, body, headers);
-  if (!r.ok()) fail(r.status().message());
-  if (r->status / 100 == 2) return std::move(r->body);
-  dom::parser parser;
-  dom::element doc;
-  std::string_view code, message;
-  if (!parser.parse(r->body).get(doc) && !doc["code"].get(code) && !doc["message"].get(message)) {
-    fail(std::string(code) + ": " + std::string(message));
-  }
-  fail("HTTP " + std::to_string(r->status) + ": " + r->body);
-}
-
-dom::element parse(dom::parser& parser, const std::string& body) {
-  dom::element doc;
-  if (parser.parse(body).get(doc)) fail("server answered with invalid JSON: " + body);
-  return doc;
-}
-
-std::string str(dom::element e) {
-  std::string_view s;
-  if (!e.get(s)) return std::string(s);
-  return simdjson::minify(e);
-}
-
-std::string field(dom::element obj, std::string_view key) {
-  dom::element v;
-  if (obj[key].get(v)) return "";
-  return str(v);
-}
-
 std::string read_document(const std::string& path) {
   std::string doc;
   if (!read_input(path, &doc)) fail("cannot read " + path);
   return doc;
-}
-
-// Left-aligned columns separated by two spaces; the last column is not padded.
-void print_table(const std::vector<std::string>& header,
-                 const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width(header.size());
-  for (size_t i = 0; i < header.size(); i++) width[i] = header[i].size();
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size() && i < width.size(); i++) {
-      width[i] = std::max(width[i], row[i].size());
-    }
-  }
-  auto line = [&](const std::vector<std::string>& cells) {
-    std::string out;
-    for (size_t i = 0; i < cells.size(); i++) {
-      out += cells[i];
-      if (i + 1 < cells.size()) out += std::string(width[i] - cells[i].size() + 2, ' ');
-    }
-    std::printf("%s\n", out.c_str());
-  };
-  line(header);
-  for (const auto& row : rows) line(row);
 }
 
 // POST /api/v1/alarms/<path> {"AlarmNames": [...]}.
@@ -94,7 +34,7 @@ void names_call(const std::string& server, std::string_view path,
   w.begin_object().key("AlarmNames").begin_array();
   for (const auto& n : names) w.value(n);
   w.end_array().end_object();
-  call("POST", server + std::string(kBase) + "/" + std::string(path), w.take());
+  call_server("POST", server + std::string(kBase) + "/" + std::string(path), w.take());
 }
 
 struct DescribeArgs {
@@ -123,19 +63,20 @@ void describe(const DescribeArgs& a, const std::string& server) {
     w.kv("MaxRecords", 100);
     if (!token.empty()) w.kv("NextToken", token);
     w.end_object();
-    const std::string body = call("POST", server + std::string(kBase), w.take());
-    dom::element doc = parse(parser, body);
+    const std::string body = call_server("POST", server + std::string(kBase), w.take());
+    dom::element doc = parse_answer(parser, body);
     for (auto [key, out] :
          {std::pair{"MetricAlarms", &metric_json}, std::pair{"CompositeAlarms", &composite_json}}) {
       dom::array alarms;
       if (doc[key].get(alarms)) fail("unexpected answer: " + body);
       for (dom::element alarm : alarms) {
         out->push_back(simdjson::minify(alarm));
-        rows.push_back({field(alarm, "AlarmName"), field(alarm, "StateValue"),
-                        field(alarm, "StateUpdatedTimestamp"), field(alarm, "StateReason")});
+        rows.push_back({json_field(alarm, "AlarmName"), json_field(alarm, "StateValue"),
+                        json_field(alarm, "StateUpdatedTimestamp"),
+                        json_field(alarm, "StateReason")});
       }
     }
-    token = field(doc, "NextToken");
+    token = json_field(doc, "NextToken");
   } while (!token.empty());
   if (a.json) {
     std::string out = R"({"MetricAlarms":[)";
@@ -171,16 +112,17 @@ void history(const HistoryArgs& a, const std::string& server) {
     w.kv("MaxRecords", std::min<int64_t>(100, a.limit - static_cast<int64_t>(rows.size())));
     if (!token.empty()) w.kv("NextToken", token);
     w.end_object();
-    const std::string body = call("POST", server + std::string(kBase) + "/history", w.take());
-    dom::element doc = parse(parser, body);
+    const std::string body =
+        call_server("POST", server + std::string(kBase) + "/history", w.take());
+    dom::element doc = parse_answer(parser, body);
     dom::array items;
     if (doc["AlarmHistoryItems"].get(items)) fail("unexpected answer: " + body);
     for (dom::element item : items) {
       items_json.push_back(simdjson::minify(item));
-      rows.push_back({field(item, "Timestamp"), field(item, "HistoryItemType"),
-                      field(item, "HistorySummary")});
+      rows.push_back({json_field(item, "Timestamp"), json_field(item, "HistoryItemType"),
+                      json_field(item, "HistorySummary")});
     }
-    token = field(doc, "NextToken");
+    token = json_field(doc, "NextToken");
   } while (!token.empty() && rows.size() < static_cast<size_t>(a.limit));
   if (a.json) {
     std::string out = R"({"AlarmHistoryItems":[)";
@@ -242,12 +184,12 @@ void add_alarm_commands(CLI::App& app, const std::string* server_url) {
   put->callback([=] {
     const std::string doc = read_document(*file);
     const bool is_composite = *composite || looks_composite(doc);
-    const std::string body =
-        call("PUT", *srv + std::string(kBase) + (is_composite ? "/composite" : "/metric"), doc);
+    const std::string body = call_server(
+        "PUT", *srv + std::string(kBase) + (is_composite ? "/composite" : "/metric"), doc);
     dom::parser parser;
-    dom::element a = parse(parser, body);
-    std::printf("%s %s: %s\n", field(a, "AlarmType").c_str(), field(a, "AlarmName").c_str(),
-                field(a, "StateValue").c_str());
+    dom::element a = parse_answer(parser, body);
+    std::printf("%s %s: %s\n", json_field(a, "AlarmType").c_str(),
+                json_field(a, "AlarmName").c_str(), json_field(a, "StateValue").c_str());
   });
 
   auto d = std::make_shared<DescribeArgs>();
@@ -282,10 +224,12 @@ void add_alarm_commands(CLI::App& app, const std::string* server_url) {
     w.begin_object().kv("AlarmName", *name).kv("StateValue", *state).kv("StateReason", *reason);
     if (!reason_data->empty()) w.kv("StateReasonData", *reason_data);
     w.end_object();
-    const std::string body = call("POST", *srv + std::string(kBase) + "/set-state", w.take());
+    const std::string body =
+        call_server("POST", *srv + std::string(kBase) + "/set-state", w.take());
     dom::parser parser;
-    dom::element a = parse(parser, body);
-    std::printf("%s: %s\n", field(a, "AlarmName").c_str(), field(a, "StateValue").c_str());
+    dom::element a = parse_answer(parser, body);
+    std::printf("%s: %s\n", json_field(a, "AlarmName").c_str(),
+                json_field(a, "StateValue").c_str());
   });
 
   auto names = std::make_shared<std::vector<std::string>>();
@@ -315,35 +259,37 @@ void add_alarm_commands(CLI::App& app, const std::string* server_url) {
   tput->add_option("--header", t->headers, "Extra request header Name=value (repeatable)");
   tput->add_option("--timeout-ms", t->timeout_ms, "Request timeout (default 10000)");
   tput->callback([=] {
-    std::printf("%s\n",
-                call("PUT", *srv + std::string(kBase) + "/targets/" + net::url_encode(t->name),
-                     target_json(*t))
-                    .c_str());
+    std::printf(
+        "%s\n",
+        call_server("PUT", *srv + std::string(kBase) + "/targets/" + net::url_encode(t->name),
+                    target_json(*t))
+            .c_str());
   });
 
   auto list_json = std::make_shared<bool>(false);
   auto* tlist = target->add_subcommand("list", "List alarm targets");
   tlist->add_flag("--json", *list_json, "Print the targets as JSON");
   tlist->callback([=] {
-    const std::string body = call("GET", *srv + std::string(kBase) + "/targets");
+    const std::string body = call_server("GET", *srv + std::string(kBase) + "/targets");
     if (*list_json) {
       std::printf("%s\n", body.c_str());
       return;
     }
     dom::parser parser;
     dom::array targets;
-    if (parse(parser, body)["Targets"].get(targets)) fail("unexpected answer: " + body);
+    if (parse_answer(parser, body)["Targets"].get(targets)) fail("unexpected answer: " + body);
     std::vector<std::vector<std::string>> rows;
     for (dom::element e : targets) {
-      rows.push_back({field(e, "Name"), field(e, "Type"), field(e, "Url")});
+      rows.push_back({json_field(e, "Name"), json_field(e, "Type"), json_field(e, "Url")});
     }
     print_table({"NAME", "TYPE", "URL"}, rows);
   });
 
   auto* tdel = target->add_subcommand("delete", "Delete an alarm target");
   tdel->add_option("name", *name, "Target name")->required();
-  tdel->callback(
-      [=] { call("DELETE", *srv + std::string(kBase) + "/targets/" + net::url_encode(*name)); });
+  tdel->callback([=] {
+    call_server("DELETE", *srv + std::string(kBase) + "/targets/" + net::url_encode(*name));
+  });
 }
 
 }  // namespace opsight::cli

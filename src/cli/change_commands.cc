@@ -63,28 +63,6 @@ struct ListArgs {
   bool json = false;
 };
 
-// Left-aligned columns separated by two spaces; the last column is not padded.
-void print_table(const std::vector<std::string>& header,
-                 const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width(header.size());
-  for (size_t i = 0; i < header.size(); i++) width[i] = header[i].size();
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size() && i < width.size(); i++) {
-      width[i] = std::max(width[i], row[i].size());
-    }
-  }
-  auto line = [&](const std::vector<std::string>& cells) {
-    std::string out;
-    for (size_t i = 0; i < cells.size(); i++) {
-      out += cells[i];
-      if (i + 1 < cells.size()) out += std::string(width[i] - cells[i].size() + 2, ' ');
-    }
-    std::printf("%s\n", out.c_str());
-  };
-  line(header);
-  for (const auto& row : rows) line(row);
-}
-
 void list(const ListArgs& a, const std::string& server) {
   std::string url = server + std::string(kPath) + "?start=" + net::url_encode("now-" + a.since) +
                     "&limit=" + std::to_string(a.limit);

@@ -8,6 +8,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace opsight::cli {
 
@@ -24,6 +25,10 @@ simdjson::dom::element parse_answer(simdjson::dom::parser& parser, const std::st
 
 // A member as text: strings as they are, other values as compact JSON, "" when absent.
 std::string json_field(simdjson::dom::element obj, std::string_view key);
+
+// Left-aligned columns separated by two spaces; the last column is not padded.
+void print_table(const std::vector<std::string>& header,
+                 const std::vector<std::vector<std::string>>& rows);
 
 // "2024-01-02 03:04:05" (UTC) of Unix ms; "-" for 0.
 std::string format_time_ms(int64_t ms);
