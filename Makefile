@@ -15,22 +15,18 @@ build: deps
 run: build
 	./build/release/src/opsight serve --data-dir $(DATA_DIR) --http-listen $(HTTP_LISTEN)
 
-# The test build: -O1 and line tables only (-g1) halve the compile time of the sanitized build
-# against -O2 -g and still give ASan/UBSan reports with function names and lines.
-TEST_CONFIGURE = -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
-  -DOPSIGHT_SANITIZE=ON -DOPSIGHT_WERROR=ON -DOPSIGHT_TESTS=ON
-
 # One build for all tests: AddressSanitizer + UndefinedBehaviorSanitizer, warnings as errors.
 test:
 	@scripts/install-deps.sh test
-	cmake $(TEST_CONFIGURE)
+	cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DOPSIGHT_SANITIZE=ON -DOPSIGHT_WERROR=ON -DOPSIGHT_TESTS=ON
 	cmake --build build/test -j $(JOBS)
 	cd build/test && ctest --output-on-failure --timeout 900 -j $(JOBS)
 
 # Unit tests only (fast inner loop).
 unit:
-	cmake $(TEST_CONFIGURE)
+	cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DOPSIGHT_SANITIZE=ON -DOPSIGHT_WERROR=ON -DOPSIGHT_TESTS=ON
 	cmake --build build/test -j $(JOBS)
 	cd build/test && ctest --output-on-failure -L unit -j $(JOBS)
 
