@@ -3,38 +3,12 @@
 #include <fmt/format.h>
 
 #include "api/aws/protocol/aws_error.h"
+#include "api/aws/protocol/aws_query.h"
 #include "common/logging.h"
 #include "storage/metric_store.h"
 
 namespace opsight::api {
 namespace {
-
-std::string xml_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
-}
 
 bool is_form(const HttpRequest& req) {
   auto ct = req.header("content-type");
@@ -78,18 +52,7 @@ HttpResponse auth_error_response(const HttpRequest& req, const Status& status) {
   const bool query_codes = query || is_query_compatible(req);
   if (e.code == auth::kInvalidClientTokenId && !query_codes) e.code = "UnrecognizedClientException";
   const std::string request_id = aws::new_request_id();
-  if (query) {
-    HttpResponse r;
-    r.status = e.http_status;
-    r.content_type = "text/xml";
-    r.body = fmt::format(
-        "<ErrorResponse xmlns=\"http://monitoring.amazonaws.com/doc/2010-08-01/\"><Error>"
-        "<Type>{}</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{}</RequestId>"
-        "</ErrorResponse>",
-        e.fault(), xml_escape(e.code), xml_escape(e.message), request_id);
-    r.headers.emplace_back("x-amzn-RequestId", request_id);
-    return r;
-  }
+  if (query) return aws::query_error_response(e, request_id, aws::kCloudWatchXmlns);
   HttpResponse r = aws::json_error_response(e, request_id);
   if (query_codes) {
     r.headers.emplace_back("x-amzn-query-error", fmt::format("{};{}", e.code, e.fault()));

@@ -18,7 +18,7 @@
 namespace opsight::events {
 
 struct EventStoreOptions {
-  std::string path;                               // e.g. <data>/events.db
+  std::string path;                                // e.g. <data>/events.db
   int64_t retention_ms = 90LL * 24 * 3600 * 1000;  // by event time
 };
 

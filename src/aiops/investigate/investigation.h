@@ -53,12 +53,12 @@ struct Evidence {
 
 // What one analysis says about one component.
 struct ComponentFinding {
-  std::string component;  // a service, or an inferred peer ("orders-db")
+  std::string component;                   // a service, or an inferred peer ("orders-db")
   std::string component_type = "service";  // "service", "database", "queue", "remote", "host"
-  std::string operation;  // the operation most concerned, "" when none
-  std::string kind;       // "latency", "errors", "saturation", "change", "dependency", "logs"
-  double strength = 0;    // [0, 1]: how strongly this data points at the component
-  int64_t onset_ms = 0;   // first time the deviation shows; 0 when unknown
+  std::string operation;                   // the operation most concerned, "" when none
+  std::string kind;      // "latency", "errors", "saturation", "change", "dependency", "logs"
+  double strength = 0;   // [0, 1]: how strongly this data points at the component
+  int64_t onset_ms = 0;  // first time the deviation shows; 0 when unknown
   // Numbers the explanation templates use, e.g. "ratio", "share", "baseline", "window".
   std::map<std::string, double> facts;
   std::string clause;  // a plain-language clause, e.g. "payment latency rose 8.1x at 10:02"
@@ -75,7 +75,7 @@ struct CallEdge {
 };
 
 struct Hypothesis {
-  int rank = 0;  // 1 = most likely
+  int rank = 0;           // 1 = most likely
   std::string service;    // the component's service (the peer's name for an inferred peer)
   std::string component;  // e.g. "payment", "payment POST /charges", "orders-db"
   std::string component_type;

@@ -1,6 +1,7 @@
 #pragma once
 // Incident endpoints of the native API (docs/incidents.md): a JSON front end over
-// aiops::IncidentService, plus runbook runs (aiops::respond::RunbookRunner) recorded in the timeline.
+// aiops::IncidentService, plus runbook runs (aiops::respond::RunbookRunner) recorded in the
+// timeline.
 //
 //   GET  /api/v1/incidents                 ?state=open|acknowledged|resolved&service=&start=&end=
 //                                          &limit= -> {"incidents": [incident without keys]}

@@ -32,7 +32,7 @@ struct InvestigationsDeps {
   aiops::InvestigatorSources sources;
   aiops::InvestigatorOptions options;
   aiops::InvestigationStore* store;
-  aiops::IncidentService* incidents;    // may be null
+  aiops::IncidentService* incidents;             // may be null
   const aiops::respond::Summarizer* summarizer;  // may be null or disabled
   Clock* clock;
 };

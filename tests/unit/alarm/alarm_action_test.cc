@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
-#include <boost/asio.hpp>
 #include <deque>
 #include <mutex>
 #include <string>
@@ -16,92 +15,19 @@
 #include "alarm/action_target.h"
 #include "alarm/alarm_event.h"
 #include "alarm/alarm_test_util.h"
+#include "testing/loopback_http.h"
 
 namespace opsight::alarm {
 namespace {
 
-namespace asio = boost::asio;
-using asio::ip::tcp;
-
 constexpr int64_t kT0 = 1'700'000'040'000;
 
-// A one-request-per-connection HTTP/1.1 server answering with scripted status codes.
-class LoopbackServer {
- public:
-  struct Request {
-    std::string head, body;
-  };
-
-  explicit LoopbackServer(std::deque<int> statuses)
-      : statuses_(std::move(statuses)), acceptor_(io_, tcp::endpoint(tcp::v4(), 0)) {
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~LoopbackServer() {
-    stop_ = true;
-    boost::system::error_code ec;
-    tcp::socket s(io_);
-    s.connect(tcp::endpoint(asio::ip::address_v4::loopback(), port()), ec);  // wake accept
-    thread_.join();
-  }
-  int port() const { return acceptor_.local_endpoint().port(); }
-  std::string url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port()) + path;
-  }
-  std::vector<Request> requests() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return requests_;
-  }
-
- private:
-  void serve() {
-    while (!stop_) {
-      tcp::socket s(io_);
-      boost::system::error_code ec;
-      acceptor_.accept(s, ec);
-      if (ec || stop_) break;
-      asio::streambuf buf;
-      const size_t head_len = asio::read_until(s, buf, "\r\n\r\n", ec);
-      if (ec) continue;
-      std::string data{asio::buffers_begin(buf.data()), asio::buffers_end(buf.data())};
-      Request r;
-      r.head = data.substr(0, head_len);
-      r.body = data.substr(head_len);
-      size_t length = 0;
-      std::string lower = r.head;
-      for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      if (auto at = lower.find("content-length:"); at != std::string::npos) {
-        length = std::stoul(lower.substr(at + 15));
-      }
-      while (r.body.size() < length) {
-        char chunk[4096];
-        const size_t n = s.read_some(asio::buffer(chunk), ec);
-        if (ec) break;
-        r.body.append(chunk, n);
-      }
-      int status = 200;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        requests_.push_back(r);
-        if (!statuses_.empty()) {
-          status = statuses_.front();
-          statuses_.pop_front();
-        }
-      }
-      const std::string resp = "HTTP/1.1 " + std::to_string(status) +
-                               " X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-      asio::write(s, asio::buffer(resp), ec);
-      s.shutdown(tcp::socket::shutdown_both, ec);
-    }
-  }
-
-  std::mutex mu_;
-  std::deque<int> statuses_;       // guarded by mu_
-  std::vector<Request> requests_;  // guarded by mu_
-  std::atomic<bool> stop_{false};
-  asio::io_context io_;
-  tcp::acceptor acceptor_;
-  std::thread thread_;
-};
+// The loopback receiver answering with these statuses (empty bodies).
+std::deque<opsight::testing::LoopbackHttp::Answer> statuses(std::initializer_list<int> codes) {
+  std::deque<opsight::testing::LoopbackHttp::Answer> out;
+  for (int c : codes) out.push_back({c, ""});
+  return out;
+}
 
 class ActionDispatcherTest : public ::testing::Test {
  protected:
@@ -145,7 +71,7 @@ class ActionDispatcherTest : public ::testing::Test {
 };
 
 TEST_F(ActionDispatcherTest, RetriesAfterA500ThenRecordsSuccess) {
-  LoopbackServer server({500, 200});
+  opsight::testing::LoopbackHttp server(statuses({500, 200}));
   auto d = dispatcher();
   ASSERT_TRUE(d->enqueue(delivery(server.url("/hook"))).ok());
   EXPECT_EQ(d->run_due(), 1u);
@@ -173,7 +99,7 @@ TEST_F(ActionDispatcherTest, RetriesAfterA500ThenRecordsSuccess) {
 }
 
 TEST_F(ActionDispatcherTest, GivesUpAfterMaxAttemptsAndOn4xx) {
-  LoopbackServer server({503, 503, 404});
+  opsight::testing::LoopbackHttp server(statuses({503, 503, 404}));
   auto d = dispatcher(2);
   ASSERT_TRUE(d->enqueue(delivery(server.url("/a"))).ok());
   d->run_due();
@@ -196,7 +122,7 @@ TEST_F(ActionDispatcherTest, GivesUpAfterMaxAttemptsAndOn4xx) {
 TEST_F(ActionDispatcherTest, UnreachableServerIsRetriedAndPendingDeliveriesSurviveRestart) {
   int port = 0;
   {
-    LoopbackServer probe({});
+    opsight::testing::LoopbackHttp probe;
     port = probe.port();
   }  // closed: connection refused from now on
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/x";

@@ -12,13 +12,13 @@
 #include <vector>
 
 #include "alarm/alarm_store.h"
-#include "loopback_http.h"
+#include "testing/loopback_http.h"
 #include "testing/temp_dir.h"
 
 namespace opsight::aiops::respond {
 namespace {
 
-using testing::LoopbackHttp;
+using opsight::testing::LoopbackHttp;
 
 // A target built in code (designated initializers would need every field).
 NotifyTarget target(std::string name, NotifyType type, std::string url,

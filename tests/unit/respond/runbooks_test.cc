@@ -11,12 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "loopback_http.h"
+#include "testing/loopback_http.h"
 
 namespace opsight::aiops::respond {
 namespace {
 
-using testing::LoopbackHttp;
+using opsight::testing::LoopbackHttp;
 
 constexpr int64_t kT0 = 1'700'000'040'000;
 

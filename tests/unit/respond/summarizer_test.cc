@@ -6,12 +6,12 @@
 #include <simdjson.h>
 #include <stdlib.h>
 
-#include "loopback_http.h"
+#include "testing/loopback_http.h"
 
 namespace opsight::aiops::respond {
 namespace {
 
-using testing::LoopbackHttp;
+using opsight::testing::LoopbackHttp;
 
 constexpr std::string_view kAnswer = R"({"id":"chatcmpl-1","object":"chat.completion",
   "created":1700000000,"model":"local-model","choices":[{"index":0,"message":{"role":"assistant",

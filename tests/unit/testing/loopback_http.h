@@ -1,5 +1,6 @@
 #pragma once
-// A one-request-per-connection HTTP/1.1 server on 127.0.0.1, port 0, for the respond tests: it
+// A one-request-per-connection HTTP/1.1 server on 127.0.0.1, port 0, for tests of
+// HTTP clients (alarm actions, incident notifications, runbooks, the summariser): it
 // answers with scripted (status, body) pairs (200 "" once the script is used up) and records
 // every request (head and body).
 
@@ -13,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-namespace opsight::aiops::respond::testing {
+namespace opsight::testing {
 
 class LoopbackHttp {
  public:
@@ -117,4 +118,4 @@ class LoopbackHttp {
   std::thread thread_;
 };
 
-}  // namespace opsight::aiops::respond::testing
+}  // namespace opsight::testing
